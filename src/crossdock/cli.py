@@ -1,0 +1,217 @@
+"""The ``crossdock`` command."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import crossdock
+from crossdock.config import ConfigError, Settings, example_config, load_settings
+from crossdock.logs import configure_logging
+
+app = typer.Typer(
+    help="crossdock: the hub between your Shopify stores and your warehouses.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+jobs_app = typer.Typer(help="Inspect and repair background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+_state: dict[str, Path | None] = {"config": None}
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="crossdock.toml to read (default: $CROSSDOCK_CONFIG or ./crossdock.toml)"
+    ),
+]
+
+
+@app.callback()
+def main(config: ConfigOption = None) -> None:
+    _state["config"] = config
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings(_state["config"])
+    except ConfigError as error:
+        typer.echo(f"crossdock: configuration error\n{error}", err=True)
+        raise typer.Exit(code=2) from None
+    configure_logging(settings.log.level, settings.log.format)
+    return settings
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(crossdock.__version__)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="where to write the example configuration")] = Path(
+        "crossdock.toml"
+    ),
+    force: Annotated[bool, typer.Option(help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented example crossdock.toml."""
+    if path.exists() and not force:
+        typer.echo(f"crossdock: {path} exists; pass --force to overwrite it", err=True)
+        raise typer.Exit(code=1)
+    path.write_text(example_config())
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the latest version (also done at every start)."""
+    from crossdock.hub import prepare_database
+    from crossdock.store.migrate import current_revision
+
+    settings = _settings()
+    engine = prepare_database(settings)
+    typer.echo(f"database {settings.database.password_free_url} at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="address to listen on (default: web.host)")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on (default: web.port)")] = None,
+) -> None:
+    """Run the hub in one process: web, job workers and schedules."""
+    import uvicorn
+
+    from crossdock.web.app import create_app
+
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings, role="run"),
+        host=host or settings.web.host,
+        port=port or settings.web.port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run job workers and schedules only (start as many as you like against PostgreSQL)."""
+    from crossdock.hub import start_hub, stop_hub
+
+    settings = _settings()
+    hub = start_hub(settings, role="worker")
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    assert hub.jobs is not None
+    typer.echo(f"worker {hub.jobs.executor_id} running; Ctrl-C to stop", err=True)
+    stopping.wait()
+    stop_hub(hub)
+
+
+def _job_admin(settings: Settings):  # type: ignore[no-untyped-def]
+    from crossdock.hub import prepare_database
+    from crossdock.jobs.admin import JobAdmin
+    from crossdock.jobs.engine import make_client
+
+    return JobAdmin(prepare_database(settings), make_client(settings), settings.jobs.heartbeat_seconds)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[
+        str | None, typer.Option(help="enqueued, delayed, pending, success, error or cancelled")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 50,
+) -> None:
+    """List jobs, newest first, and the dead letters waiting for an operator."""
+    from crossdock.jobs import engine as _registered  # noqa: F401  (job names for the listing)
+
+    settings = _settings()
+    admin = _job_admin(settings)
+    rows = admin.list_jobs(status=status, limit=limit)
+    typer.echo(f"{'STATUS':<10} {'QUEUE':<16} {'PARTITION':<20} {'UPDATED (UTC)':<20} JOB ID")
+    for row in rows:
+        updated = row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else "-"
+        typer.echo(
+            f"{row.status:<10} {row.queue or '-':<16} {row.partition or '-':<20} {updated:<20} {row.job_id}"
+        )
+        if row.error:
+            typer.echo(f"{'':<10} error: {row.error}")
+    dead = admin.open_dead_letters()
+    typer.echo(
+        f"{len(rows)} job(s) shown; {len(dead)} open dead letter(s)"
+        + (f": exception id(s) {', '.join(map(str, dead))} (crossdock jobs retry ID)" if dead else "")
+    )
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    exception_ids: Annotated[list[int] | None, typer.Argument(help="dead_letter exception ids")] = None,
+    all_open: Annotated[bool, typer.Option("--all", help="retry every open dead letter")] = False,
+) -> None:
+    """Run dead-lettered jobs again from their first attempt."""
+    from crossdock.jobs import engine as _registered  # noqa: F401  (registers the jobs being retried)
+    from crossdock.jobs.admin import NotRetriableError
+
+    settings = _settings()
+    from crossdock.jobs.engine import import_extra_modules
+
+    import_extra_modules(settings)
+    admin = _job_admin(settings)
+    targets = admin.open_dead_letters() if all_open else list(exception_ids or [])
+    if not targets:
+        typer.echo("nothing to retry: give exception ids, or --all", err=True)
+        raise typer.Exit(code=1)
+    failed = False
+    for exception_id in targets:
+        try:
+            new_job = admin.retry_dead_letter(exception_id, by="cli")
+            typer.echo(f"exception {exception_id}: retrying as job {new_job}")
+        except NotRetriableError as error:
+            typer.echo(f"exception {exception_id}: {error}", err=True)
+            failed = True
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@jobs_app.command("recover")
+def jobs_recover(
+    executor_id: Annotated[str | None, typer.Argument(help="the executor whose jobs to hand over")] = None,
+    force: Annotated[bool, typer.Option(help="even if it heart-beat recently (its machine is gone)")] = False,
+) -> None:
+    """Hand the unfinished jobs of a lost executor to the live workers. Without an id, list lost executors."""
+    from crossdock.jobs.admin import ExecutorStillAliveError
+
+    settings = _settings()
+    admin = _job_admin(settings)
+    if executor_id is None:
+        lost = admin.lost_executors()
+        if not lost:
+            typer.echo("no lost executor: every executor with unfinished jobs is heart-beating")
+        for entry in lost:
+            record = entry.record
+            typer.echo(
+                f"{record.executor_id}: pid {record.pid} on {record.hostname}, last seen "
+                f"{record.last_seen_at:%Y-%m-%d %H:%M:%S} UTC, {entry.pending_jobs} unfinished job(s)"
+            )
+        return
+    try:
+        recovered = admin.recover(executor_id, force=force)
+    except ExecutorStillAliveError as error:
+        typer.echo(f"crossdock: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"{len(recovered)} job(s) of {executor_id} handed back to the queues")
+    for job_id in recovered:
+        typer.echo(f"  {job_id}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

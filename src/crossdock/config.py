@@ -1,0 +1,384 @@
+"""crossdock configuration: crossdock.toml, an optional secrets file and CROSSDOCK_* environment variables.
+
+The three sources are merged by hand (defaults < crossdock.toml < secrets file < environment) and validated
+once with pydantic, so that each problem can be reported against the key or variable the user actually wrote.
+"""
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = [
+    "AccountSettings",
+    "ConfigError",
+    "DatabaseSettings",
+    "JobSettings",
+    "LogSettings",
+    "Settings",
+    "WebSettings",
+    "describe",
+    "example_config",
+    "load_settings",
+]
+
+Loc = tuple[str | int, ...]
+
+# SQLAlchemy takes a URL password to be everything between "user:" and the first "@"; mask that same span.
+_PASSWORD_PATTERNS = (
+    re.compile(r"(?P<keep>://[^:@/\s]*:)(?P<secret>[^@\s]*)(?=@)"),
+    re.compile(r"(?P<keep>[?&]password=)(?P<secret>[^&\s]*)"),
+)
+_ENV_ALIASES: dict[str, tuple[str, str]] = {
+    "CROSSDOCK_DATABASE_URL": ("database", "url"),
+    "CROSSDOCK_EXECUTOR_ID": ("jobs", "executor_id"),
+}
+_ModuleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")]
+_PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False, description="a number greater than 0")]
+_DB_URL_FORMS = "'sqlite:///<path>' or 'postgresql+psycopg://<user>@<host>/<database>'"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``str()`` lists every problem, one per line, secrets masked."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+def _mask_passwords(text: str) -> str:
+    for pattern in _PASSWORD_PATTERNS:
+        text = pattern.sub(r"\g<keep>***", text)
+    return text
+
+
+def _has_password(url: str) -> bool:
+    return any(match["secret"] for pattern in _PASSWORD_PATTERNS for match in pattern.finditer(url))
+
+
+def _problem(message: str, *subloc: str | int) -> PydanticCustomError:
+    """A validation error shown as is; ``subloc`` points below the location of the validator raising it."""
+    return PydanticCustomError("crossdock", message, {"subloc": subloc})
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(default="sqlite:///crossdock.db", description=_DB_URL_FORMS)
+
+    @field_validator("url")
+    @classmethod
+    def _normalise_url(cls, url: str) -> str:
+        for alias in ("postgresql://", "postgres://"):
+            if url.startswith(alias):
+                return "postgresql+psycopg://" + url.removeprefix(alias)
+        if url.startswith("postgresql+psycopg://"):
+            return url
+        if url.startswith("sqlite:///"):
+            if url.removeprefix("sqlite:///").partition("?")[0] in ("", ":memory:"):
+                raise _problem(
+                    "an in-memory SQLite database cannot be used because the job engine needs a file; "
+                    "expected 'sqlite:///<path>', e.g. 'sqlite:///crossdock.db'"
+                )
+            return url
+        raise _problem(f"expected {_DB_URL_FORMS}")
+
+    @property
+    def password_free_url(self) -> str:
+        return _mask_passwords(self.url)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "url", self.password_free_url
+
+
+class WebSettings(_Section):
+    host: str = Field(default="127.0.0.1", min_length=1, description="a host name or IP address to listen on")
+    port: int = Field(default=8000, ge=1, le=65535, description="an integer from 1 to 65535")
+    session_secret: SecretStr | None = Field(default=None, description="a string")
+
+
+class JobSettings(_Section):
+    executor_id: str | None = Field(default=None, min_length=1, description="a non-empty string")
+    poll_interval_ms: int = Field(default=50, ge=1, le=5000, description="an integer from 1 to 5000")
+    worker_concurrency: int = Field(default=16, ge=1, le=512, description="an integer from 1 to 512")
+    max_attempts: int = Field(default=5, ge=1, le=100, description="an integer from 1 to 100")
+    retry_base_seconds: _PositiveNumber = 2.0
+    retry_max_seconds: _PositiveNumber = 900.0
+    heartbeat_seconds: _PositiveNumber = 5.0
+    extra_modules: list[_ModuleName] = Field(
+        default_factory=list, description="a list of dotted module names, e.g. ['myplugin.jobs']"
+    )
+
+    @model_validator(mode="after")
+    def _check_retry_bounds(self) -> Self:
+        if self.retry_max_seconds < self.retry_base_seconds:
+            raise _problem(
+                f"expected a number at least retry_base_seconds ({self.retry_base_seconds}) "
+                f"(got {self.retry_max_seconds})",
+                "retry_max_seconds",
+            )
+        return self
+
+
+class LogSettings(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["json", "console"] = "json"
+
+
+class AccountSettings(_Section):
+    id: str = Field(
+        pattern=r"^[a-z0-9-]{1,63}$", description="a slug of 1 to 63 lowercase letters, digits or '-'"
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
+        description="a non-empty string"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid")
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="a [database] table")
+    web: WebSettings = Field(default_factory=WebSettings, description="a [web] table")
+    jobs: JobSettings = Field(default_factory=JobSettings, description="a [jobs] table")
+    log: LogSettings = Field(default_factory=LogSettings, description="a [log] table")
+    accounts: list[AccountSettings] = Field(default_factory=list, description="a list of [[accounts]] tables")
+    config_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _check_unique_account_ids(self) -> Self:
+        seen: set[str] = set()
+        for index, account in enumerate(self.accounts):
+            if account.id in seen:
+                raise _problem(f"duplicate account id {account.id!r}", "accounts", index, "id")
+            seen.add(account.id)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings() owns the merging; a bare Settings(...) must not read the process environment.
+        return (init_settings,)
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) is list:
+        annotation = get_args(annotation)[0]
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _walk(loc: Loc) -> tuple[FieldInfo | None, type[BaseModel] | None]:
+    """The field a location points at (list indexes skipped) and the model found there, if any."""
+    field: FieldInfo | None = None
+    model: type[BaseModel] | None = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None, None
+        field = model.model_fields[part]
+        model = _model_in(field.annotation)
+    return field, model
+
+
+def _is_secret(field: FieldInfo | None) -> bool:
+    return field is not None and SecretStr in (field.annotation, *get_args(field.annotation))
+
+
+def _env_locs() -> Iterator[tuple[str, str]]:
+    """(section, key) of every setting that an environment variable can set."""
+    for section, section_field in Settings.model_fields.items():
+        model = _model_in(section_field.annotation)
+        if model is not None and get_origin(section_field.annotation) is not list:
+            yield from ((section, key) for key in model.model_fields)
+
+
+def _env_name(loc: tuple[str, str]) -> str:
+    aliases = {alias_loc: alias for alias, alias_loc in _ENV_ALIASES.items()}
+    return aliases.get(loc, f"CROSSDOCK_{loc[0]}__{loc[1]}".upper())
+
+
+def _dotted(loc: Loc) -> str:
+    return "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" if i else part for i, part in enumerate(loc)
+    )
+
+
+def _known_keys(table: Loc) -> str:
+    model = _walk(table)[1]
+    keys = ", ".join(key for key in (model.model_fields if model else ()) if key != "config_file")
+    if not table:
+        return f"known top-level keys: {keys}"
+    name = ".".join(str(part) for part in table if isinstance(part, str))
+    return f"known keys in {f'[[{name}]]' if isinstance(table[-1], int) else f'[{name}]'}: {keys}"
+
+
+def _describe_error(error: ErrorDetails, env_names: Mapping[Loc, str]) -> str:
+    loc: Loc = (*error["loc"], *(error.get("ctx") or {}).get("subloc", ()))
+    source = next((env_names[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in env_names), _dotted(loc))
+    if error["type"] == "missing":
+        return f"{source}: required"
+    if error["type"] == "extra_forbidden":
+        return f"{source}: unknown key ({_known_keys(loc[:-1])})"
+    field = _walk(loc)[0]
+    if error["type"] == "crossdock":
+        text = error["msg"]
+    elif field is not None and field.description:
+        text = f"expected {field.description}"
+    elif field is not None and get_origin(field.annotation) is Literal:
+        text = "expected one of " + ", ".join(repr(choice) for choice in get_args(field.annotation))
+    else:
+        text = error["msg"]
+    # Tables and lists are left out: they are long, and a misplaced one could carry a secret.
+    if not isinstance(error["input"], dict | list | BaseModel):
+        shown = "'***'" if _is_secret(field) else _mask_passwords(repr(error["input"]))
+        text += f" (got {shown})"
+    return f"{source}: {text}"
+
+
+def _read_toml(path: Path, what: str, named_by: str | None) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        named = f" (named by {named_by})" if named_by else ""
+        raise ConfigError([f"{what} not found: {path}{named}"]) from None
+    except tomllib.TOMLDecodeError as error:
+        # Python 3.11 has no lineno/colno attributes; the position is only in the message.
+        where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(error))
+        if where is None:
+            raise ConfigError([f"{path}: invalid TOML: {error}"]) from None
+        reason = str(error)[: where.start()]
+        raise ConfigError([f"{path}:{where[1]}:{where[2]}: invalid TOML: {reason}"]) from None
+    except OSError as error:
+        raise ConfigError([f"{path}: cannot read {what}: {error.strerror}"]) from None
+
+
+def _check_file(data: dict[str, Any], *, refuse_secrets: bool) -> list[str]:
+    """Problems the model cannot see: a file trying to set config_file, and secrets in crossdock.toml.
+
+    Offending keys are removed so that validation can still report everything else in the same run.
+    """
+    problems = []
+    if data.pop("config_file", None) is not None:
+        problems.append(f"config_file: unknown key ({_known_keys(())})")
+    for loc in _env_locs() if refuse_secrets else ():
+        table, key = data.get(loc[0]), loc[1]
+        if not isinstance(table, dict) or key not in table:
+            continue
+        if _is_secret(_walk(loc)[0]):
+            reason = "is a secret"
+        elif loc == ("database", "url") and isinstance(table[key], str) and _has_password(table[key]):
+            reason = "contains a password"
+        else:
+            continue
+        del table[key]
+        problems.append(
+            f"{_dotted(loc)}: {reason}; secrets may only come from the environment ({_env_name(loc)}) "
+            "or the secrets file"
+        )
+    return problems
+
+
+def _from_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[Loc, str], list[str]]:
+    """Settings found in the environment, which variable set each one, and conflicts between variables."""
+    known = {f"CROSSDOCK_{loc[0]}__{loc[1]}".upper(): loc for loc in _env_locs()} | _ENV_ALIASES
+    data: dict[str, Any] = {}
+    names: dict[Loc, str] = {}
+    problems = []
+    for variable, raw in sorted(environ.items()):
+        loc = known.get(variable.upper())
+        if loc is None or raw == "":  # empty counts as unset, as docker-compose `FOO=` lines commonly mean
+            continue
+        if loc in names:
+            problems.append(f"{variable}: sets {_dotted(loc)} like {names[loc]} does; set only one of them")
+            continue
+        names[loc] = variable
+        field = _walk(loc)[0]
+        is_list = field is not None and get_origin(field.annotation) is list
+        value = [item.strip() for item in raw.split(",") if item.strip()] if is_list else raw
+        data.setdefault(loc[0], {})[loc[1]] = value
+    return data, names, problems
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        both_tables = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _deep_merge(merged[key], value) if both_tables else value
+    return merged
+
+
+def load_settings(config_file: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read crossdock.toml, the secrets file and the environment; raise ConfigError listing every problem."""
+    environ = os.environ if environ is None else environ
+    named_by = "CROSSDOCK_CONFIG" if config_file is None and environ.get("CROSSDOCK_CONFIG") else None
+    if named_by:
+        config_file = Path(environ["CROSSDOCK_CONFIG"])
+    elif config_file is None and Path("crossdock.toml").is_file():
+        config_file = Path("crossdock.toml")
+    file_data = {} if config_file is None else _read_toml(Path(config_file), "config file", named_by)
+    secrets_path = environ.get("CROSSDOCK_SECRETS_FILE")
+    secrets_data = {}
+    if secrets_path:
+        secrets_data = _read_toml(Path(secrets_path), "secrets file", "CROSSDOCK_SECRETS_FILE")
+    env_data, env_names, problems = _from_environment(environ)
+    problems += _check_file(file_data, refuse_secrets=True) + _check_file(secrets_data, refuse_secrets=False)
+
+    merged = _deep_merge(_deep_merge(file_data, secrets_data), env_data)
+    settings = None
+    try:
+        settings = Settings.model_validate({**merged, "config_file": config_file})
+    except ValidationError as error:
+        problems += [_describe_error(detail, env_names) for detail in error.errors(include_url=False)]
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
+
+
+def example_config() -> str:
+    return resources.files("crossdock").joinpath("crossdock.example.toml").read_text(encoding="utf-8")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "***"
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return str(value) if isinstance(value, Path) else value
+
+
+def describe(settings: Settings) -> dict[str, Any]:
+    """The effective settings as JSON-able data, safe to print or log: secrets are shown as "***"."""
+    view: dict[str, Any] = _masked(settings.model_dump())
+    view["database"]["url"] = settings.database.password_free_url
+    return view

@@ -1,0 +1,56 @@
+"""Start-up and shut-down of the hub in one process: database, migrations, accounts, job engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import structlog
+
+from crossdock.config import Settings
+from crossdock.jobs.engine import JobEngine, Role
+from crossdock.logs import register_secrets
+from crossdock.store.engine import create_engine
+from crossdock.store.migrate import upgrade_to_head
+from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
+
+log = structlog.get_logger("crossdock")
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    engine: sa.Engine
+    jobs: JobEngine | None = None
+    metrics_registry: ProcessAndDatabaseRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics_registry = ProcessAndDatabaseRegistry(self.engine)
+
+
+def prepare_database(settings: Settings) -> sa.Engine:
+    """Open the database, bring its schema to the latest migration, and mirror the declared accounts."""
+    register_secrets([sa.make_url(settings.database.url).password])
+    engine = create_engine(settings.database.url)
+    upgrade_to_head(engine)
+    with UnitOfWork(engine) as uow:
+        uow.accounts.ensure((account.id, account.name) for account in settings.accounts)
+        uow.commit()
+    return engine
+
+
+def start_hub(settings: Settings, *, role: Role | None) -> Hub:
+    engine = prepare_database(settings)
+    hub = Hub(settings=settings, engine=engine)
+    if role is not None:
+        hub.jobs = JobEngine(settings, engine, role)
+        hub.jobs.start()
+    log.info("hub started", database=settings.database.password_free_url, role=role)
+    return hub
+
+
+def stop_hub(hub: Hub) -> None:
+    if hub.jobs is not None:
+        hub.jobs.stop()
+    hub.engine.dispose()

@@ -1,0 +1,58 @@
+"""Database engines for the two supported back ends.
+
+SQLite (the embedded default) is opened in WAL mode with foreign keys on, and every transaction starts with
+``BEGIN IMMEDIATE``: pysqlite's own transaction handling would run the reads of a read-then-write
+transaction outside the transaction, and a deferred transaction that later needs the write lock fails
+with SQLITE_BUSY instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> Path:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("crossdock needs a SQLite file, not an in-memory database")
+    return Path(database)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if is_sqlite(url):
+        return _create_sqlite_engine(url)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2)
+
+
+def _create_sqlite_engine(url: str) -> Engine:
+    path = sqlite_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @sa.event.listens_for(engine, "connect")
+    def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite; the "begin" hook below issues BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # FULL: an acknowledged input survives a power cut, not only a process crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin_immediate(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,141 @@
+"""Exceptions: typed, actionable problems an operator must see. One open exception per type and subject;
+a repeat bumps its count and last-seen time instead of adding a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from crossdock.store.schema import exceptions
+from crossdock.store.types import utc_now
+
+Severity = Literal["info", "warning", "error", "critical"]
+ExceptionStatus = Literal["open", "resolved", "ignored"]
+
+
+@dataclass(frozen=True)
+class ExceptionRecord:
+    id: int
+    account_id: str | None
+    type: str
+    severity: Severity
+    status: ExceptionStatus
+    subject_type: str
+    subject_id: str
+    message: str
+    details: dict[str, Any]
+    actions: list[str]
+    occurrences: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+class ExceptionRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def raise_(
+        self,
+        *,
+        type: str,
+        severity: Severity,
+        subject_type: str,
+        subject_id: str,
+        message: str,
+        details: dict[str, Any],
+        actions: list[str],
+        account_id: str | None = None,
+    ) -> int:
+        """Open an exception, or count one more occurrence of the open one with the same type and subject."""
+        now = utc_now()
+        open_id = self._connection.execute(
+            sa.select(exceptions.c.id).where(
+                exceptions.c.type == type,
+                exceptions.c.subject_type == subject_type,
+                exceptions.c.subject_id == subject_id,
+                exceptions.c.status == "open",
+            )
+        ).scalar_one_or_none()
+        if open_id is not None:
+            self._connection.execute(
+                sa.update(exceptions)
+                .where(exceptions.c.id == open_id)
+                .values(
+                    occurrences=exceptions.c.occurrences + 1,
+                    last_seen_at=now,
+                    message=message,
+                    details=details,
+                    actions=actions,
+                    severity=severity,
+                )
+            )
+            return int(open_id)
+        inserted = self._connection.execute(
+            sa.insert(exceptions)
+            .values(
+                account_id=account_id,
+                type=type,
+                severity=severity,
+                status="open",
+                subject_type=subject_type,
+                subject_id=subject_id,
+                message=message,
+                details=details,
+                actions=actions,
+                occurrences=1,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            .returning(exceptions.c.id)
+        ).scalar_one()
+        return int(inserted)
+
+    def get(self, exception_id: int) -> ExceptionRecord | None:
+        row = self._connection.execute(
+            sa.select(exceptions).where(exceptions.c.id == exception_id)
+        ).one_or_none()
+        return None if row is None else ExceptionRecord(**row._mapping)
+
+    def list(
+        self,
+        *,
+        status: ExceptionStatus | None = "open",
+        type: str | None = None,
+        account_id: str | None = None,
+        limit: int = 100,
+    ) -> list[ExceptionRecord]:
+        query = sa.select(exceptions).order_by(exceptions.c.last_seen_at.desc()).limit(limit)
+        if status is not None:
+            query = query.where(exceptions.c.status == status)
+        if type is not None:
+            query = query.where(exceptions.c.type == type)
+        if account_id is not None:
+            query = query.where(exceptions.c.account_id == account_id)
+        return [ExceptionRecord(**row._mapping) for row in self._connection.execute(query)]
+
+    def update_details(self, exception_id: int, details: dict[str, Any]) -> None:
+        self._connection.execute(
+            sa.update(exceptions).where(exceptions.c.id == exception_id).values(details=details)
+        )
+
+    def close(self, exception_id: int, *, status: Literal["resolved", "ignored"], by: str) -> bool:
+        """Close an open exception; answers False when it was not open (already closed, or unknown)."""
+        result = self._connection.execute(
+            sa.update(exceptions)
+            .where(exceptions.c.id == exception_id, exceptions.c.status == "open")
+            .values(status=status, closed_at=utc_now(), closed_by=by)
+        )
+        return result.rowcount == 1
+
+    def count_open_by_type(self) -> dict[str, int]:
+        rows = self._connection.execute(
+            sa.select(exceptions.c.type, sa.func.count())
+            .where(exceptions.c.status == "open")
+            .group_by(exceptions.c.type)
+        )
+        return {str(type_): int(count) for type_, count in rows}

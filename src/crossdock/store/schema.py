@@ -1,0 +1,171 @@
+"""The hub's own tables (the job engine keeps its tables apart and migrates them itself).
+
+Every table is created by an Alembic migration in ``migrations/versions``; this module is the description
+the code queries through, and a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crossdock.store.types import JsonDocument, UtcDateTime, utc_now
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# Identifiers that grow without bound are 64-bit; SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(63), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+)
+
+shops = sa.Table(
+    "shops",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("domain", sa.String(255), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+)
+
+warehouses = sa.Table(
+    "warehouses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(63), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("connector", sa.String(50), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+)
+
+# A 3PL site can serve several brands; every flow still runs inside one account.
+account_warehouses = sa.Table(
+    "account_warehouses",
+    metadata,
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), primary_key=True),
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("dedupe_key", sa.String(255), nullable=False),
+    sa.Column("headers", JsonDocument, nullable=False, default=dict),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("state", sa.String(20), nullable=False, default="received"),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("processed_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("source", "dedupe_key"),
+    sa.CheckConstraint("state IN ('received', 'processing', 'processed', 'ignored', 'failed')", name="state"),
+    sa.Index(None, "state", "received_at"),
+)
+
+outbound_calls = sa.Table(
+    "outbound_calls",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("operation", sa.String(100), nullable=False),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("request_summary", JsonDocument, nullable=False, default=dict),
+    sa.Column("response_summary", JsonDocument, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("duration_ms", sa.Float, nullable=True),
+    sa.Column("job_id", sa.String(255), nullable=True),
+    sa.Column("started_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("idempotency_key", "attempt"),
+    sa.CheckConstraint(
+        "status IN ('in_flight', 'succeeded', 'retriable_error', 'fatal_error')", name="status"
+    ),
+    sa.Index(None, "target", "started_at"),
+)
+
+order_events = sa.Table(
+    "order_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    # The orders table arrives with the order flow; until then the subject is the order's reference.
+    sa.Column("order_ref", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(100), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("data", JsonDocument, nullable=False, default=dict),
+    sa.Column("inbox_id", BigId, sa.ForeignKey("inbox.id"), nullable=True),
+    sa.Column("job_id", sa.String(255), nullable=True),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Index(None, "account_id", "order_ref", "occurred_at"),
+)
+
+exceptions = sa.Table(
+    "exceptions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("type", sa.String(63), nullable=False),
+    sa.Column("severity", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("subject_type", sa.String(63), nullable=False),
+    sa.Column("subject_id", sa.String(255), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("details", JsonDocument, nullable=False, default=dict),
+    sa.Column("actions", JsonDocument, nullable=False, default=list),
+    sa.Column("occurrences", sa.Integer, nullable=False, default=1),
+    sa.Column("first_seen_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_by", sa.String(200), nullable=True),
+    sa.CheckConstraint("severity IN ('info', 'warning', 'error', 'critical')", name="severity"),
+    sa.CheckConstraint("status IN ('open', 'resolved', 'ignored')", name="status"),
+    sa.Index(None, "type", "subject_type", "subject_id", "status"),
+    sa.Index(None, "status", "last_seen_at"),
+)
+
+sync_cursors = sa.Table(
+    "sync_cursors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("value", sa.String(255), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now, onupdate=utc_now),
+    sa.UniqueConstraint("source", "name"),
+)
+
+# One row per hub process that runs jobs: lets a restarted process take back its own identity (and so
+# resume its interrupted jobs) and shows which executors stopped heart-beating with work still pending.
+executors = sa.Table(
+    "executors",
+    metadata,
+    sa.Column("executor_id", sa.String(200), primary_key=True),
+    sa.Column("hostname", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("version", sa.String(50), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("stopped_at", UtcDateTime(), nullable=True),
+)

@@ -1,0 +1,125 @@
+"""One database transaction, with the repositories that work inside it and the jobs it triggers.
+
+A job enqueued through a unit of work is written in the same transaction as the state it belongs to: if the
+transaction rolls back, the job never existed; if it commits, the job will run, even after a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from crossdock.store.accounts import AccountRepository
+from crossdock.store.exceptions import ExceptionRepository
+from crossdock.store.executors import ExecutorRepository
+from crossdock.store.inbox import InboxRepository
+from crossdock.store.order_events import OrderEventRepository
+from crossdock.store.outbound_calls import OutboundCallRepository
+from crossdock.store.sync_cursors import SyncCursorRepository
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job to run once the transaction commits. ``key`` makes it unique: the same key twice runs once.
+    Jobs carry ids, not data, so a repeated or delayed job can only delay work, never double it."""
+
+    job: str
+    key: str
+    args: dict[str, Any] = field(default_factory=dict)
+    partition: str | None = None
+
+
+class TransactionalEnqueuer(Protocol):
+    def enqueue(self, connection: sa.Connection, request: JobRequest) -> str:
+        """Enqueue inside the caller's transaction; returns the job id."""
+        ...
+
+
+class UnitOfWork:
+    def __init__(self, engine: sa.Engine, enqueuer: TransactionalEnqueuer | None = None) -> None:
+        self._engine = engine
+        self._enqueuer = enqueuer
+        self._connection: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
+        self._pending_jobs: list[str] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self._connection = self._engine.connect()
+        self._transaction = self._connection.begin()
+        self._pending_jobs = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None and self._transaction is not None
+        try:
+            if self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+            self._transaction = None
+
+    @property
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._connection
+
+    def commit(self) -> list[str]:
+        """Commit; returns the ids of the jobs this transaction enqueued."""
+        assert self._transaction is not None
+        self._transaction.commit()
+        committed, self._pending_jobs = self._pending_jobs, []
+        return committed
+
+    def rollback(self) -> None:
+        assert self._transaction is not None
+        self._transaction.rollback()
+        self._pending_jobs = []
+
+    def enqueue(self, request: JobRequest) -> str:
+        if self._enqueuer is None:
+            raise RuntimeError("this unit of work was opened without a job engine")
+        job_id = self._enqueuer.enqueue(self.connection, request)
+        self._pending_jobs.append(job_id)
+        return job_id
+
+    @property
+    def enqueuer(self) -> TransactionalEnqueuer | None:
+        return self._enqueuer
+
+    @property
+    def inbox(self) -> InboxRepository:
+        return InboxRepository(self.connection)
+
+    @property
+    def exceptions(self) -> ExceptionRepository:
+        return ExceptionRepository(self.connection)
+
+    @property
+    def outbound_calls(self) -> OutboundCallRepository:
+        return OutboundCallRepository(self.connection)
+
+    @property
+    def order_events(self) -> OrderEventRepository:
+        return OrderEventRepository(self.connection)
+
+    @property
+    def sync_cursors(self) -> SyncCursorRepository:
+        return SyncCursorRepository(self.connection)
+
+    @property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self.connection)
+
+    @property
+    def executors(self) -> ExecutorRepository:
+        return ExecutorRepository(self.connection)

@@ -1,0 +1,55 @@
+"""GET /metrics in the Prometheus text format: this process's counters plus gauges read from the database
+(queue depth, open exceptions), which are the same whichever process is scraped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from crossdock.jobs.queue_depth import queue_depths
+from crossdock.metrics import REGISTRY
+from crossdock.store.unit_of_work import UnitOfWork
+
+router = APIRouter()
+
+
+class DatabaseGauges(Collector):
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily(
+            "crossdock_queue_depth", "Jobs not finished, per queue and state", labels=["queue", "state"]
+        )
+        for (queue, state), count in sorted(queue_depths(self._engine).items()):
+            depth.add_metric([queue, state.lower()], count)
+        yield depth
+        open_exceptions = GaugeMetricFamily(
+            "crossdock_open_exceptions", "Open exceptions per type", labels=["type"]
+        )
+        with UnitOfWork(self._engine) as uow:
+            for exception_type, count in sorted(uow.exceptions.count_open_by_type().items()):
+                open_exceptions.add_metric([exception_type], count)
+        yield open_exceptions
+
+
+@router.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.hub.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class ProcessAndDatabaseRegistry(Collector):
+    """The process registry plus the database gauges, without registering the latter globally (several apps
+    may live in one test process, each with its own database)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._database = DatabaseGauges(engine)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield from REGISTRY.collect()  # type: ignore[misc]
+        yield from self._database.collect()
