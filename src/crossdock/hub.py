@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import structlog
 
 from crossdock.config import Settings
-from crossdock.jobs.engine import JobEngine, Role
+from crossdock.jobs.engine import JobEngine, Role, migrate_job_tables
 from crossdock.logs import register_secrets
 from crossdock.store.engine import create_engine
 from crossdock.store.migrate import upgrade_to_head
@@ -34,6 +34,7 @@ def prepare_database(settings: Settings) -> sa.Engine:
     register_secrets([sa.make_url(settings.database.url).password])
     engine = create_engine(settings.database.url)
     upgrade_to_head(engine)
+    migrate_job_tables(settings)
     with UnitOfWork(engine) as uow:
         uow.accounts.ensure((account.id, account.name) for account in settings.accounts)
         uow.commit()

@@ -18,8 +18,7 @@ from dbos import DBOS, DBOSClient, DBOSConfig
 
 import crossdock
 from crossdock.config import Settings
-from crossdock.jobs import builtin as _builtin  # noqa: F401  (registers the built-in jobs and schedules)
-from crossdock.jobs import runner as _runner  # noqa: F401  (registers the job workflow)
+from crossdock.jobs import catalog as _catalog  # noqa: F401  (registers every job, schedule and workflow)
 from crossdock.jobs.enqueuer import APPLICATION_NAME, DbosEnqueuer
 from crossdock.jobs.queues import ALL_QUEUES
 from crossdock.jobs.retry import RetryPolicy
@@ -54,6 +53,12 @@ def default_retry_policy(settings: Settings) -> RetryPolicy:
 
 def make_client(settings: Settings) -> DBOSClient:
     return DBOSClient(system_database_url=settings.database.url, application_name=APPLICATION_NAME)
+
+
+def migrate_job_tables(settings: Settings) -> None:
+    """Create or upgrade the job engine's own tables, so that any process may enqueue as soon as
+    ``crossdock migrate`` (or the start of any hub process) has run."""
+    DBOS.migrate(settings.database.url)
 
 
 def import_extra_modules(settings: Settings) -> None:
@@ -102,6 +107,16 @@ class JobEngine:
         }
         if not is_sqlite(self._settings.database.url):
             config["sys_db_pool_size"] = 20
+        # Launching resumes this executor's unfinished jobs at once: what they need must be in place before.
+        self._client = make_client(self._settings)
+        self.enqueuer = DbosEnqueuer(self._client)
+        install_runtime(
+            JobRuntime(
+                engine=self._engine,
+                enqueuer=self.enqueuer,
+                default_retry=default_retry_policy(self._settings),
+            )
+        )
         DBOS(config=config)
         DBOS.launch()
         concurrency = self._settings.jobs.worker_concurrency
@@ -124,15 +139,6 @@ class JobEngine:
                 }
                 for entry in registered_schedules()
             ]
-        )
-        self._client = make_client(self._settings)
-        self.enqueuer = DbosEnqueuer(self._client)
-        install_runtime(
-            JobRuntime(
-                engine=self._engine,
-                enqueuer=self.enqueuer,
-                default_retry=default_retry_policy(self._settings),
-            )
         )
         self._running = True
         self._heartbeat_ok = True

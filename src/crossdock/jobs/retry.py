@@ -35,5 +35,5 @@ class RetryPolicy:
         """Seconds to wait before the attempt that follows ``failed_attempt`` (1-based)."""
         digest = hashlib.sha256(f"{seed}#{failed_attempt}".encode()).digest()
         unit = int.from_bytes(digest[:8], "big") / 2**64
-        stretched = self.base_seconds * 2 ** (failed_attempt - 1) * (1 + self.jitter * unit)
-        return min(stretched, self.max_seconds)
+        stretched = self.base_seconds * 2.0 ** (failed_attempt - 1) * (1 + self.jitter * unit)
+        return float(min(stretched, self.max_seconds))

@@ -16,9 +16,9 @@ from dbos import DBOS
 
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.enqueuer import RUN_JOB_WORKFLOW, AttemptMeta, DbosEnqueuer
-from crossdock.jobs.errors import FatalJobError
+from crossdock.jobs.errors import FatalJobError, UnknownJobError
 from crossdock.jobs.ids import job_id
-from crossdock.jobs.registry import JobSpec, get_job
+from crossdock.jobs.registry import get_job
 from crossdock.jobs.runtime import current_runtime
 from crossdock.metrics import JOBS_COMPLETED, JOBS_DEAD_LETTERED, JOBS_FAILED
 from crossdock.store.unit_of_work import JobRequest
@@ -30,11 +30,9 @@ DEAD_LETTER_ACTIONS = ["retry", "resolve", "ignore"]
 
 @DBOS.workflow(name=RUN_JOB_WORKFLOW)
 def run_job(job: str, key: str, args: dict[str, Any], meta_data: dict[str, Any]) -> Any:
-    spec = get_job(job)
     meta = AttemptMeta.from_dict(meta_data)
     runtime = current_runtime()
     this_job_id = DBOS.workflow_id or job_id(job, key, meta.attempt)
-    context = JobContext(job_id=this_job_id, job=job, key=key, attempt=meta.attempt, runtime=runtime)
     with structlog.contextvars.bound_contextvars(
         job_id=this_job_id,
         job=job,
@@ -42,6 +40,14 @@ def run_job(job: str, key: str, args: dict[str, Any], meta_data: dict[str, Any])
         account_id=args.get("account_id"),
         order_id=args.get("order_id"),
     ):
+        try:
+            spec = get_job(job)
+        except UnknownJobError as error:
+            # A worker started without the module that defines this job: keep the job visible and retriable.
+            log.error("job unknown to this worker; recorded as dead letter", error=str(error))
+            _record_dead_letter(job, "unknown", key, args, meta_data, this_job_id, _describe(error))
+            raise
+        context = JobContext(job_id=this_job_id, job=job, key=key, attempt=meta.attempt, runtime=runtime)
         try:
             result = spec.handler(context, **args)
         except Exception as error:
@@ -54,7 +60,7 @@ def run_job(job: str, key: str, args: dict[str, Any], meta_data: dict[str, Any])
                 _enqueue_next_attempt(job, key, args, meta_data, delay)
             else:
                 log.error("job failed for good; recorded as dead letter", error=repr(error))
-                _record_dead_letter(job, key, args, meta_data, this_job_id, _describe(error))
+                _record_dead_letter(job, spec.queue.name, key, args, meta_data, this_job_id, _describe(error))
                 JOBS_DEAD_LETTERED.labels(queue=spec.queue.name, job=job).inc()
             raise
         if meta.exception_id is not None:
@@ -95,6 +101,7 @@ def _enqueue_next_attempt(
 @DBOS.step(name="crossdock.jobs.record_dead_letter")
 def _record_dead_letter(
     job: str,
+    queue: str,
     key: str,
     args: dict[str, Any],
     meta_data: dict[str, Any],
@@ -102,14 +109,13 @@ def _record_dead_letter(
     error: dict[str, str],
 ) -> int:
     meta = AttemptMeta.from_dict(meta_data)
-    spec: JobSpec = get_job(job)
     subject = job_id(job, meta.origin_key)
     with current_runtime().unit_of_work() as uow:
         previous = uow.exceptions.get(meta.exception_id) if meta.exception_id is not None else None
         details: dict[str, Any] = dict(previous.details) if previous is not None else {}
         details.update(
             job=job,
-            queue=spec.queue.name,
+            queue=queue,
             origin_key=meta.origin_key,
             key=key,
             args=args,

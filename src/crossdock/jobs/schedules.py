@@ -39,11 +39,11 @@ def registered_schedules() -> list[Schedule]:
 
 
 @DBOS.workflow(name=SCHEDULE_TICK_WORKFLOW)
-def schedule_tick(scheduled_at: datetime, schedule_name: str) -> str | None:
+def schedule_tick(scheduled_at: datetime, schedule_name: str) -> None:
     entry = _SCHEDULES.get(schedule_name)
     if entry is None:  # removed from the code since the engine stored it
-        return None
-    return _enqueue_tick(entry.name, entry.job, entry.args, scheduled_at.strftime("%Y%m%dT%H%M%SZ"))
+        return
+    _enqueue_tick(entry.name, entry.job, entry.args, scheduled_at.strftime("%Y%m%dT%H%M%SZ"))
 
 
 @DBOS.step(name="crossdock.jobs.enqueue_tick")

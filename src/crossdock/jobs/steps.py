@@ -14,4 +14,5 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def step(name: str | None = None) -> Callable[[F], F]:
-    return DBOS.step(name=name)
+    decorator: Callable[[F], F] = DBOS.step(name=name)  # type: ignore[assignment]
+    return decorator

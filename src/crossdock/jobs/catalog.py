@@ -1,0 +1,7 @@
+"""Imports every module that defines jobs, schedules or job workflows, so that each process that runs or
+enqueues jobs knows all of them by name. A module with new jobs is added here."""
+
+from __future__ import annotations
+
+from crossdock.flows import intake  # noqa: F401
+from crossdock.jobs import builtin, runner, schedules  # noqa: F401
