@@ -31,7 +31,13 @@ class Hub:
 
 def prepare_database(settings: Settings) -> sa.Engine:
     """Open the database, bring its schema to the latest migration, and mirror the declared accounts."""
-    register_secrets([sa.make_url(settings.database.url).password])
+    session_secret = settings.web.session_secret
+    register_secrets(
+        [
+            sa.make_url(settings.database.url).password,
+            session_secret.get_secret_value() if session_secret is not None else None,
+        ]
+    )
     engine = create_engine(settings.database.url)
     upgrade_to_head(engine)
     migrate_job_tables(settings)

@@ -5,6 +5,7 @@ a partition, retries with growing delays ending in a dead letter that `crossdock
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,14 @@ from dbos import DBOS
 from typer.testing import CliRunner
 
 from crossdock.cli import app as cli
+from crossdock.config import load_settings
 from crossdock.flows.intake import Input, record_input
 from crossdock.hub import Hub
+from crossdock.jobs.engine import make_client
+from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.jobs.ids import job_id
-from crossdock.store.unit_of_work import JobRequest
+from crossdock.store.engine import create_engine
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from tests.support.processes import WorkerProcess
 from tests.support.sample_jobs import FLAKY_POLICY, labels, read_journal
 from tests.support.waiting import wait_until
@@ -31,7 +36,9 @@ def test_a_rolled_back_transaction_stores_nothing_and_runs_nothing(hub: Hub, tmp
     journal = tmp_path / "journal.txt"
     with pytest.raises(Rollback), hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
         recorded = uow.inbox.record(source="test", kind="note", dedupe_key="rolled-back", payload=b"{}")
-        uow.enqueue(JobRequest(job="test.record", key="rolled-back", args={"path": str(journal), "label": "x"}))
+        uow.enqueue(
+            JobRequest(job="test.record", key="rolled-back", args={"path": str(journal), "label": "x"})
+        )
         raise Rollback
 
     with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
@@ -41,7 +48,9 @@ def test_a_rolled_back_transaction_stores_nothing_and_runs_nothing(hub: Hub, tmp
     # The same work committed does run: the absence above is the rollback's doing, not a slow engine.
     with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
         committed = uow.inbox.record(source="test", kind="note", dedupe_key="committed", payload=b"{}")
-        uow.enqueue(JobRequest(job="test.record", key="committed", args={"path": str(journal), "label": "ran"}))
+        uow.enqueue(
+            JobRequest(job="test.record", key="committed", args={"path": str(journal), "label": "ran"})
+        )
         uow.commit()
     wait_until(lambda: labels(journal) == ["ran"], what="the committed job to run")
     with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
@@ -65,8 +74,11 @@ def test_the_same_dedupe_key_twice_runs_the_work_once(hub: Hub, tmp_path: Path) 
 
     # Enqueueing the same job key again (a relay re-sending it, say) is absorbed too.
     hub.jobs.submit(  # type: ignore[union-attr]
-        JobRequest(job="inbox.process", key=f"inbox-{outcomes[0].inbox_id}", args={"inbox_id": outcomes[0].inbox_id})
+        JobRequest(
+            job="inbox.process", key=f"inbox-{outcomes[0].inbox_id}", args={"inbox_id": outcomes[0].inbox_id}
+        )
     )
+
     def processed() -> bool:
         with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
             entry = uow.inbox.get(outcomes[0].inbox_id)
@@ -102,12 +114,6 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
     journal, release = tmp_path / "journal.txt", tmp_path / "release"
     worker = WorkerProcess(config_path, hub_environ).start()
     try:
-        from crossdock.jobs.engine import make_client
-        from crossdock.config import load_settings
-        from crossdock.jobs.enqueuer import DbosEnqueuer
-        from crossdock.store.engine import create_engine
-        from crossdock.store.unit_of_work import UnitOfWork
-
         settings = load_settings(config_path, environ=hub_environ)
         engine, client = create_engine(settings.database.url), make_client(settings)
         with UnitOfWork(engine, DbosEnqueuer(client)) as uow:
@@ -150,12 +156,6 @@ def test_two_jobs_of_one_order_never_overlap_across_workers(
     journal = tmp_path / "journal.txt"
     workers = [WorkerProcess(config_path, hub_environ, name=f"worker-{n}").start() for n in range(2)]
     try:
-        from crossdock.config import load_settings
-        from crossdock.jobs.enqueuer import DbosEnqueuer
-        from crossdock.jobs.engine import make_client
-        from crossdock.store.engine import create_engine
-        from crossdock.store.unit_of_work import UnitOfWork
-
         settings = load_settings(config_path, environ=hub_environ)
         engine, client = create_engine(settings.database.url), make_client(settings)
         orders = ["order-A", "order-B", "order-C"]
@@ -192,11 +192,11 @@ def test_two_jobs_of_one_order_never_overlap_across_workers(
             intervals.setdefault(order, []).append((started[key], stamp))
     for order, spans in intervals.items():
         spans.sort()
-        for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        for (_, previous_end), (next_start, _) in pairwise(spans):
             assert next_start >= previous_end, f"two jobs of {order} overlapped"
     # Different orders did run at the same time, so the absence of overlap above is the partitioning.
     all_spans = sorted(span for spans in intervals.values() for span in spans)
-    assert any(later[0] < earlier[1] for earlier, later in zip(all_spans, all_spans[1:], strict=False))
+    assert any(later[0] < earlier[1] for earlier, later in pairwise(all_spans))
 
 
 def test_a_failing_job_backs_off_then_dead_letters_and_jobs_retry_brings_it_back(
@@ -220,7 +220,7 @@ def test_a_failing_job_backs_off_then_dead_letters_and_jobs_retry_brings_it_back
     exception = wait_until(dead_letter, timeout=30, what="the dead letter")
     attempts = [(label, stamp) for label, stamp in read_journal(journal) if label.startswith("attempt")]
     assert [label.split(" ")[1] for label, _ in attempts] == ["1", "2", "3"]
-    gaps = [later[1] - earlier[1] for earlier, later in zip(attempts, attempts[1:], strict=False)]
+    gaps = [later[1] - earlier[1] for earlier, later in pairwise(attempts)]
     seed = job_id("test.flaky", "push-1")
     planned = [FLAKY_POLICY.delay_after(n, seed) for n in (1, 2)]
     assert planned[1] > planned[0]

@@ -44,7 +44,9 @@ class WorkerProcess:
         engine = create_engine(self._environ["CROSSDOCK_DATABASE_URL"])
         try:
             self.executor_id = wait_until(
-                lambda: self._running_executor_id(engine), timeout=timeout, what=f"worker to start ({self.log()})"
+                lambda: self._running_executor_id(engine),
+                timeout=timeout,
+                what=f"worker to start ({self.log()})",
             )
         finally:
             engine.dispose()

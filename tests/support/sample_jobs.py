@@ -87,3 +87,8 @@ def flaky(ctx: JobContext, path: str, broken_flag: str, account_id: str | None =
 @handles("test", "ping")
 def handle_ping(ctx: JobContext, entry: InboxEntry) -> None:
     journal(entry.headers["journal"], f"ping {entry.dedupe_key}")
+
+
+@job("test.record_key", queue=INTAKE)
+def record_key(ctx: JobContext, path: str) -> None:
+    journal(path, ctx.key)

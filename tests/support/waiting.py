@@ -8,7 +8,7 @@ T = TypeVar("T")
 
 
 def wait_until(probe: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.05, what: str = "") -> T:
-    """Poll ``probe`` until it returns a truthy value; fail the test with ``what`` after ``timeout`` seconds."""
+    """Poll ``probe`` until it returns a truthy value; fail with ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()

@@ -34,6 +34,11 @@ def schedule(name: str, *, cron: str, job: str, args: dict[str, Any] | None = No
     return entry
 
 
+def remove_schedule(name: str) -> None:
+    """Forget a schedule; it stops firing once the engine is next started (schedules are applied at start)."""
+    _SCHEDULES.pop(name, None)
+
+
 def registered_schedules() -> list[Schedule]:
     return sorted(_SCHEDULES.values(), key=lambda entry: entry.name)
 
