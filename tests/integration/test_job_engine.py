@@ -13,14 +13,11 @@ from dbos import DBOS
 from typer.testing import CliRunner
 
 from crossdock.cli import app as cli
-from crossdock.config import load_settings
 from crossdock.flows.intake import Input, record_input
 from crossdock.hub import Hub
-from crossdock.jobs.engine import make_client
-from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.jobs.ids import job_id
-from crossdock.store.engine import create_engine
-from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+from crossdock.store.unit_of_work import JobRequest
+from tests.integration.conftest import ClientSide
 from tests.support.processes import WorkerProcess
 from tests.support.sample_jobs import FLAKY_POLICY, labels, read_journal
 from tests.support.waiting import wait_until
@@ -109,14 +106,12 @@ def test_an_input_without_handler_is_kept_and_marked_ignored(hub: Hub) -> None:
 
 
 def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
-    config_path: Path, hub_environ: dict[str, str], tmp_path: Path
+    config_path: Path, hub_environ: dict[str, str], tmp_path: Path, client_side: ClientSide
 ) -> None:
     journal, release = tmp_path / "journal.txt", tmp_path / "release"
     worker = WorkerProcess(config_path, hub_environ).start()
     try:
-        settings = load_settings(config_path, environ=hub_environ)
-        engine, client = create_engine(settings.database.url), make_client(settings)
-        with UnitOfWork(engine, DbosEnqueuer(client)) as uow:
+        with client_side.unit_of_work() as uow:
             uow.enqueue(
                 JobRequest(
                     job="test.three_steps",
@@ -138,12 +133,12 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
             # Same host, dead pid: the new process takes back the identity and with it the unfinished job.
             assert restarted.executor_id == first_executor
             wait_until(lambda: "step-3" in labels(journal), what="the job to finish after restart")
-            status = client.retrieve_workflow(job_id("test.three_steps", "order-1001")).get_status()
+            status = client_side.client.retrieve_workflow(
+                job_id("test.three_steps", "order-1001")
+            ).get_status()
             assert status.status == "SUCCESS"
         finally:
             restarted.stop()
-        client.destroy()
-        engine.dispose()
     finally:
         worker.stop()
     # Step 1 completed before the kill and is not run again; step 2 was interrupted and is run again.
@@ -151,15 +146,13 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
 
 
 def test_two_jobs_of_one_order_never_overlap_across_workers(
-    config_path: Path, hub_environ: dict[str, str], tmp_path: Path
+    config_path: Path, hub_environ: dict[str, str], tmp_path: Path, client_side: ClientSide
 ) -> None:
     journal = tmp_path / "journal.txt"
     workers = [WorkerProcess(config_path, hub_environ, name=f"worker-{n}").start() for n in range(2)]
     try:
-        settings = load_settings(config_path, environ=hub_environ)
-        engine, client = create_engine(settings.database.url), make_client(settings)
         orders = ["order-A", "order-B", "order-C"]
-        with UnitOfWork(engine, DbosEnqueuer(client)) as uow:
+        with client_side.unit_of_work() as uow:
             for n in range(4):
                 for order in orders:
                     uow.enqueue(
@@ -176,8 +169,6 @@ def test_two_jobs_of_one_order_never_overlap_across_workers(
             timeout=60,
             what="all twelve jobs to finish",
         )
-        client.destroy()
-        engine.dispose()
     finally:
         for worker in workers:
             worker.stop()

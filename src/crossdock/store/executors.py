@@ -60,17 +60,17 @@ class ExecutorRepository:
 
     def try_claim(self, executor_id: str, me: ProcessIdentity, is_alive: Callable[[int], bool]) -> bool:
         """Take ``executor_id`` if nobody holds it or its holder was a process of this host that has ended."""
-        now = utc_now()
+        held_by_me = {
+            "pid": me.pid,
+            "role": me.role,
+            "version": me.version,
+            "started_at": utc_now(),
+            "last_seen_at": utc_now(),
+            "stopped_at": None,
+        }
         inserted = self._connection.execute(
             insert_ignoring_conflicts(self._connection, executors).values(
-                executor_id=executor_id,
-                hostname=me.hostname,
-                pid=me.pid,
-                role=me.role,
-                version=me.version,
-                started_at=now,
-                last_seen_at=now,
-                stopped_at=None,
+                executor_id=executor_id, hostname=me.hostname, **held_by_me
             )
         )
         if inserted.rowcount == 1:
@@ -84,14 +84,7 @@ class ExecutorRepository:
         taken = self._connection.execute(
             sa.update(executors)
             .where(executors.c.executor_id == executor_id, executors.c.pid == holder.pid)
-            .values(
-                pid=me.pid,
-                role=me.role,
-                version=me.version,
-                started_at=now,
-                last_seen_at=now,
-                stopped_at=None,
-            )
+            .values(**held_by_me)
         )
         return taken.rowcount == 1
 
