@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from crossdock.store.schema import exceptions
 from crossdock.store.types import utc_now
+from crossdock.store.upsert import insert_ignoring_conflicts
 
 Severity = Literal["info", "warning", "error", "critical"]
 ExceptionStatus = Literal["open", "resolved", "ignored"]
@@ -51,32 +52,11 @@ class ExceptionRepository:
         actions: list[str],
         account_id: str | None = None,
     ) -> int:
-        """Open an exception, or count one more occurrence of the open one with the same type and subject."""
+        """Open an exception, or count one more occurrence of the open one with the same type, subject and
+        account. Insert first, update on conflict: check-then-insert would let two transactions both insert."""
         now = utc_now()
-        open_id = self._connection.execute(
-            sa.select(exceptions.c.id).where(
-                exceptions.c.type == type,
-                exceptions.c.subject_type == subject_type,
-                exceptions.c.subject_id == subject_id,
-                exceptions.c.status == "open",
-            )
-        ).scalar_one_or_none()
-        if open_id is not None:
-            self._connection.execute(
-                sa.update(exceptions)
-                .where(exceptions.c.id == open_id)
-                .values(
-                    occurrences=exceptions.c.occurrences + 1,
-                    last_seen_at=now,
-                    message=message,
-                    details=details,
-                    actions=actions,
-                    severity=severity,
-                )
-            )
-            return int(open_id)
         inserted = self._connection.execute(
-            sa.insert(exceptions)
+            insert_ignoring_conflicts(self._connection, exceptions)
             .values(
                 account_id=account_id,
                 type=type,
@@ -92,8 +72,32 @@ class ExceptionRepository:
                 last_seen_at=now,
             )
             .returning(exceptions.c.id)
+        ).scalar_one_or_none()
+        if inserted is not None:
+            return int(inserted)
+        same_account = (
+            exceptions.c.account_id.is_(None) if account_id is None else exceptions.c.account_id == account_id
+        )
+        repeated = self._connection.execute(
+            sa.update(exceptions)
+            .where(
+                exceptions.c.type == type,
+                exceptions.c.subject_type == subject_type,
+                exceptions.c.subject_id == subject_id,
+                same_account,
+                exceptions.c.status == "open",
+            )
+            .values(
+                occurrences=exceptions.c.occurrences + 1,
+                last_seen_at=now,
+                message=message,
+                details=details,
+                actions=actions,
+                severity=severity,
+            )
+            .returning(exceptions.c.id)
         ).scalar_one()
-        return int(inserted)
+        return int(repeated)
 
     def get(self, exception_id: int) -> ExceptionRecord | None:
         row = self._connection.execute(

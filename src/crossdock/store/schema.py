@@ -139,8 +139,20 @@ exceptions = sa.Table(
     sa.Column("closed_by", sa.String(200), nullable=True),
     sa.CheckConstraint("severity IN ('info', 'warning', 'error', 'critical')", name="severity"),
     sa.CheckConstraint("status IN ('open', 'resolved', 'ignored')", name="status"),
-    sa.Index(None, "type", "subject_type", "subject_id", "status"),
     sa.Index(None, "status", "last_seen_at"),
+)
+
+# One open exception per type, subject and account: a repeat counts an occurrence on it, even when two
+# transactions raise the same problem at the same instant (the second one waits, then finds the first).
+sa.Index(
+    "uq_exceptions_open_subject",
+    exceptions.c.type,
+    exceptions.c.subject_type,
+    exceptions.c.subject_id,
+    sa.func.coalesce(exceptions.c.account_id, ""),
+    unique=True,
+    sqlite_where=exceptions.c.status == "open",
+    postgresql_where=exceptions.c.status == "open",
 )
 
 sync_cursors = sa.Table(

@@ -95,10 +95,12 @@ def upgrade() -> None:
         op.f("ix_exceptions_status_last_seen_at"), "exceptions", ["status", "last_seen_at"], unique=False
     )
     op.create_index(
-        op.f("ix_exceptions_type_subject_type_subject_id_status"),
+        "uq_exceptions_open_subject",
         "exceptions",
-        ["type", "subject_type", "subject_id", "status"],
-        unique=False,
+        ["type", "subject_type", "subject_id", sa.text("coalesce(account_id, '')")],
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
     )
 
     op.create_table(
@@ -227,7 +229,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_inbox_account_id"), table_name="inbox")
 
     op.drop_table("inbox")
-    op.drop_index(op.f("ix_exceptions_type_subject_type_subject_id_status"), table_name="exceptions")
+    op.drop_index("uq_exceptions_open_subject", table_name="exceptions")
     op.drop_index(op.f("ix_exceptions_status_last_seen_at"), table_name="exceptions")
     op.drop_index(op.f("ix_exceptions_account_id"), table_name="exceptions")
 
