@@ -91,6 +91,10 @@ def run(
     from crossdock.web.app import create_app
 
     settings = _settings()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again with the handlers it
+    # found at start: a handler that does nothing lets a clean shutdown exit 0 rather than die by signal.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         create_app(settings, role="run"),
         host=host or settings.web.host,

@@ -85,6 +85,7 @@ def configure_logging(level: str = "info", log_format: str = "json", stream: Any
     dbos_logger = logging.getLogger("dbos")
     dbos_logger.handlers = [logging.NullHandler()]
     dbos_logger.propagate = True
+    dbos_logger.setLevel(logging.NOTSET)  # the root level decides, until DBOS applies its configured level
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True

@@ -53,7 +53,7 @@ class ExceptionRepository:
         account_id: str | None = None,
     ) -> int:
         """Open an exception, or count one more occurrence of the open one with the same type, subject and
-        account. Insert first, update on conflict: check-then-insert would let two transactions both insert."""
+        account. Insert first, update on conflict: check-then-insert let two transactions both insert."""
         now = utc_now()
         inserted = self._connection.execute(
             insert_ignoring_conflicts(self._connection, exceptions)

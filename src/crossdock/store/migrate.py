@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -26,13 +26,18 @@ def upgrade_to_head(engine: sa.Engine) -> None:
         command.upgrade(alembic_config(connection), "head")
 
 
+@cache
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    # Read directly: MigrationContext would log its set-up at every health check.
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+    return None if revision is None else str(revision)
 
 
 def is_up_to_date(engine: sa.Engine) -> bool:

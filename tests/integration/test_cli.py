@@ -1,0 +1,331 @@
+"""The `crossdock` command as an operator runs it: `python -m crossdock.cli ...` in its own process, against
+the database the suite runs on (SQLite, or PostgreSQL when CROSSDOCK_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+import crossdock
+from crossdock.config import Settings, example_config, load_settings
+from crossdock.jobs.engine import make_client
+from crossdock.jobs.enqueuer import DbosEnqueuer
+from crossdock.jobs.ids import job_id
+from crossdock.store.engine import create_engine
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+from tests.support.processes import WorkerProcess, hub_command_environment
+from tests.support.sample_jobs import labels
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+
+def crossdock_command(
+    *args: str, environ: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crossdock.cli", *args],
+        env=hub_command_environment({"COLUMNS": "100", **(environ or {})}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def listed_commands(help_text: str) -> set[str]:
+    """The command names of the "Commands" panel of a help page."""
+    panel = help_text.split("Commands", 1)[1]
+    return set(re.findall(r"^│ (\w+)\s", panel, flags=re.MULTILINE))
+
+
+def enqueue(settings: Settings, request: JobRequest) -> str:
+    """Enqueue as a process without workers does (a web handler elsewhere, a script): through a client."""
+    engine, client = create_engine(settings.database.url), make_client(settings)
+    try:
+        with UnitOfWork(engine, DbosEnqueuer(client)) as uow:
+            enqueued = uow.enqueue(request)
+            uow.commit()
+        return enqueued
+    finally:
+        client.destroy()
+        engine.dispose()
+
+
+def workflow_status(settings: Settings, workflow_id: str):  # type: ignore[no-untyped-def]
+    client = make_client(settings)
+    try:
+        return client.retrieve_workflow(workflow_id).get_status()
+    finally:
+        client.destroy()
+
+
+# -- help, version, init --------------------------------------------------------------------------------
+
+
+def test_help_lists_every_command() -> None:
+    top = crossdock_command("--help")
+    jobs = crossdock_command("jobs", "--help")
+
+    assert top.returncode == 0, top.stderr
+    assert {"init", "migrate", "run", "worker", "jobs", "version"} <= listed_commands(top.stdout)
+    assert jobs.returncode == 0, jobs.stderr
+    assert {"list", "retry", "recover"} <= listed_commands(jobs.stdout)
+
+
+def test_version_prints_the_package_version() -> None:
+    result = crossdock_command("version")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{crossdock.__version__}\n"
+
+
+def test_init_writes_a_config_that_reads_back_as_the_defaults(tmp_path: Path) -> None:
+    target = tmp_path / "etc" / "crossdock.toml"
+    target.parent.mkdir()
+
+    result = crossdock_command("init", str(target))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"wrote {target}\n"
+    settings = load_settings(target, environ={})
+    assert settings.config_file == target
+    assert settings.model_dump(exclude={"config_file"}) == Settings().model_dump(exclude={"config_file"})
+
+
+def test_init_refuses_to_overwrite_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    target = tmp_path / "crossdock.toml"
+    target.write_text("# the operator's own settings\n")
+
+    refused = crossdock_command("init", str(target))
+
+    assert refused.returncode == 1
+    assert f"{target} exists; pass --force to overwrite it" in refused.stderr
+    assert target.read_text() == "# the operator's own settings\n"
+
+    forced = crossdock_command("init", str(target), "--force")
+
+    assert forced.returncode == 0, forced.stderr
+    assert target.read_text() == example_config()
+
+
+# -- configuration errors and migrate -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        ('[web]\nport = "abc"\n', "web.port: expected an integer from 1 to 65535 (got 'abc')"),
+        ("[jobs]\npoll_intervall_ms = 5\n", "jobs.poll_intervall_ms: unknown key"),
+    ],
+)
+def test_a_configuration_error_stops_start_up_naming_the_key(
+    tmp_path: Path, database_url: str, toml: str, problem: str
+) -> None:
+    config = tmp_path / "broken.toml"
+    config.write_text(toml)
+
+    result = crossdock_command(
+        "--config", str(config), "migrate", environ={"CROSSDOCK_DATABASE_URL": database_url}
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("crossdock: configuration error\n")
+    assert problem in result.stderr
+    assert result.stdout == ""
+    # Nothing was done to the database: start-up stopped before it.
+    engine = create_engine(database_url)
+    try:
+        assert "alembic_version" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_migrate_brings_the_database_to_the_latest_revision(
+    config_path: Path, hub_environ: dict[str, str], settings: Settings
+) -> None:
+    result = crossdock_command("--config", str(config_path), "migrate", environ=hub_environ)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"database {settings.database.password_free_url} at revision 0001\n"
+    engine = create_engine(settings.database.url)
+    try:
+        tables = set(sa.inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            accounts = connection.execute(sa.text("SELECT id, name FROM accounts")).all()
+    finally:
+        engine.dispose()
+    assert {"inbox", "exceptions", "executors", "accounts"} <= tables
+    assert [tuple(row) for row in accounts] == [("acme", "Acme Outdoor")]
+
+
+# -- crossdock run, with no configuration at all --------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    # Always the zero-configuration default (a SQLite file in the working folder), whatever the backend.
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    environment = {
+        name: value
+        for name, value in hub_command_environment({}).items()
+        if not name.startswith("CROSSDOCK_")
+    }
+    port = free_port()
+    output_path = tmp_path / "run.log"
+    with output_path.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crossdock.cli", "run", "--port", str(port)],
+            cwd=folder,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def healthz() -> httpx.Response | None:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"crossdock run exited with {process.returncode}: {output_path.read_text()}"
+                )
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.TransportError:
+                return None
+            return response if response.status_code == 200 else None
+
+        response = wait_until(healthz, timeout=30, interval=0.1, what="crossdock run to be ready")
+        assert response.json()["status"] == "ok"
+        assert response.json()["jobs"] == "ok"
+        assert (folder / "crossdock.db").is_file()
+
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    output = output_path.read_text()
+    events: dict[str, dict[str, object]] = {}
+    for line in output.splitlines():
+        try:
+            parsed = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(parsed, dict) and "event" in parsed:
+            events.setdefault(parsed["event"], parsed)
+    assert events["hub started"]["database"] == "sqlite:///crossdock.db", output
+    assert events["hub started"]["level"] == "info"
+    assert "job engine stopped" in events, output
+    # A graceful stop on SIGTERM is a success for the service manager watching the process.
+    assert returncode == 0, output
+
+
+# -- crossdock worker and crossdock jobs ----------------------------------------------------------------
+
+
+def test_jobs_list_shows_a_job_a_worker_ran_as_success(
+    config_path: Path, hub_environ: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.txt"
+    worker = WorkerProcess(config_path, hub_environ).start()
+    try:
+        enqueued = enqueue(
+            settings, JobRequest(job="test.record", key="listed-1", args={"path": str(journal), "label": "x"})
+        )
+        assert enqueued == job_id("test.record", "listed-1")
+        wait_until(
+            lambda: workflow_status(settings, enqueued).status == "SUCCESS", what="the worker to run the job"
+        )
+        result = crossdock_command("--config", str(config_path), "jobs", "list", environ=hub_environ)
+    finally:
+        worker_exit = worker.stop()
+
+    assert worker_exit == 0, worker.log()
+    assert result.returncode == 0, result.stderr
+    assert labels(journal) == ["x"]
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["STATUS", "QUEUE", "PARTITION", "UPDATED", "(UTC)", "JOB", "ID"]
+    mine = [row for row in rows if row and row[-1] == enqueued]
+    assert len(mine) == 1, result.stdout
+    assert mine[0][:3] == ["SUCCESS", "intake", "-"]
+    assert rows[-1][-4:] == ["0", "open", "dead", "letter(s)"]
+
+
+def test_jobs_recover_hands_a_killed_workers_job_to_another_worker(
+    config_path: Path, hub_environ: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    journal, release = tmp_path / "journal.txt", tmp_path / "release"
+    cli_args = ("--config", str(config_path), "jobs", "recover")
+    worker = WorkerProcess(config_path, hub_environ).start()
+    rescuer = WorkerProcess(config_path, {**hub_environ, "CROSSDOCK_EXECUTOR_ID": "rescuer"}, name="rescuer")
+    try:
+        nothing_lost = crossdock_command(*cli_args, environ=hub_environ)
+        assert nothing_lost.returncode == 0, nothing_lost.stderr
+        assert (
+            nothing_lost.stdout == "no lost executor: every executor with unfinished jobs is heart-beating\n"
+        )
+
+        enqueued = enqueue(
+            settings,
+            JobRequest(
+                job="test.three_steps",
+                key="order-2002",
+                args={"path": str(journal), "release_file": str(release)},
+                partition="order-2002",
+            ),
+        )
+        wait_until(lambda: "step-2-start" in labels(journal), what="step 2 to start")
+        lost_id = worker.executor_id
+        assert lost_id is not None
+        lost_pid = worker.process.pid  # type: ignore[union-attr]
+
+        refused = crossdock_command(*cli_args, lost_id, environ=hub_environ)
+        assert refused.returncode == 1
+        assert "may still be running" in refused.stderr
+        assert refused.stdout == ""
+
+        worker.kill()
+        time.sleep(2.0)  # three heart-beats of 0.5 s missed: the executor counts as silent
+        listed = crossdock_command(*cli_args, environ=hub_environ)
+        assert listed.returncode == 0, listed.stderr
+        lines = listed.stdout.splitlines()
+        assert len(lines) == 1, listed.stdout
+        assert lines[0].startswith(f"{lost_id}: pid {lost_pid} on {socket.gethostname()}, last seen ")
+        assert lines[0].endswith(" UTC, 1 unfinished job(s)")
+
+        recovered = crossdock_command(*cli_args, lost_id, environ=hub_environ)
+        assert recovered.returncode == 0, recovered.stderr
+        assert recovered.stdout == f"1 job(s) of {lost_id} handed back to the queues\n  {enqueued}\n"
+
+        rescuer.start()
+        assert rescuer.executor_id == "rescuer"
+        release.touch()
+        wait_until(lambda: "step-3" in labels(journal), what="the rescuer to finish the job")
+        status = wait_until(
+            lambda: (found := workflow_status(settings, enqueued)).status == "SUCCESS" and found,
+            what="the job to be recorded as done",
+        )
+        assert status.executor_id == "rescuer"
+    finally:
+        if rescuer.process is not None:
+            rescuer.stop()
+        worker.stop()
+    # Step 1 finished before the kill and is not run again; step 2 was interrupted and is run again.
+    assert labels(journal) == ["step-1", "step-2-start", "step-2-start", "step-2-end", "step-3"]
