@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from dbos import DBOSClient
+from dbos import DBOSClient, WorkflowStatus
 
 from crossdock.config import Settings
 from crossdock.hub import Hub, start_hub, stop_hub
 from crossdock.jobs.engine import make_client
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.store.engine import create_engine
-from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 
 @pytest.fixture
@@ -34,6 +34,15 @@ class ClientSide:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, DbosEnqueuer(self.client))
+
+    def submit(self, request: JobRequest) -> str:
+        with self.unit_of_work() as uow:
+            enqueued = uow.enqueue(request)
+            uow.commit()
+        return enqueued
+
+    def status(self, job_id: str) -> WorkflowStatus:
+        return self.client.retrieve_workflow(job_id).get_status()
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ import sqlalchemy as sa
 
 import crossdock
 from crossdock.config import Settings, example_config, load_settings
-from crossdock.jobs.engine import make_client
-from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.jobs.ids import job_id
 from crossdock.store.engine import create_engine
-from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+from crossdock.store.unit_of_work import JobRequest
+from tests.integration.conftest import ClientSide
 from tests.support.processes import WorkerProcess, hub_command_environment
 from tests.support.sample_jobs import labels
 from tests.support.waiting import wait_until
@@ -46,27 +45,6 @@ def listed_commands(help_text: str) -> set[str]:
     """The command names of the "Commands" panel of a help page."""
     panel = help_text.split("Commands", 1)[1]
     return set(re.findall(r"^│ (\w+)\s", panel, flags=re.MULTILINE))
-
-
-def enqueue(settings: Settings, request: JobRequest) -> str:
-    """Enqueue as a process without workers does (a web handler elsewhere, a script): through a client."""
-    engine, client = create_engine(settings.database.url), make_client(settings)
-    try:
-        with UnitOfWork(engine, DbosEnqueuer(client)) as uow:
-            enqueued = uow.enqueue(request)
-            uow.commit()
-        return enqueued
-    finally:
-        client.destroy()
-        engine.dispose()
-
-
-def workflow_status(settings: Settings, workflow_id: str):  # type: ignore[no-untyped-def]
-    client = make_client(settings)
-    try:
-        return client.retrieve_workflow(workflow_id).get_status()
-    finally:
-        client.destroy()
 
 
 # -- help, version, init --------------------------------------------------------------------------------
@@ -241,18 +219,16 @@ def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_si
 
 
 def test_jobs_list_shows_a_job_a_worker_ran_as_success(
-    config_path: Path, hub_environ: dict[str, str], settings: Settings, tmp_path: Path
+    config_path: Path, hub_environ: dict[str, str], client_side: ClientSide, tmp_path: Path
 ) -> None:
     journal = tmp_path / "journal.txt"
     worker = WorkerProcess(config_path, hub_environ).start()
     try:
-        enqueued = enqueue(
-            settings, JobRequest(job="test.record", key="listed-1", args={"path": str(journal), "label": "x"})
+        enqueued = client_side.submit(
+            JobRequest(job="test.record", key="listed-1", args={"path": str(journal), "label": "x"})
         )
         assert enqueued == job_id("test.record", "listed-1")
-        wait_until(
-            lambda: workflow_status(settings, enqueued).status == "SUCCESS", what="the worker to run the job"
-        )
+        wait_until(lambda: client_side.status(enqueued).status == "SUCCESS", what="the worker to run the job")
         result = crossdock_command("--config", str(config_path), "jobs", "list", environ=hub_environ)
     finally:
         worker_exit = worker.stop()
@@ -269,7 +245,7 @@ def test_jobs_list_shows_a_job_a_worker_ran_as_success(
 
 
 def test_jobs_recover_hands_a_killed_workers_job_to_another_worker(
-    config_path: Path, hub_environ: dict[str, str], settings: Settings, tmp_path: Path
+    config_path: Path, hub_environ: dict[str, str], client_side: ClientSide, tmp_path: Path
 ) -> None:
     journal, release = tmp_path / "journal.txt", tmp_path / "release"
     cli_args = ("--config", str(config_path), "jobs", "recover")
@@ -282,8 +258,7 @@ def test_jobs_recover_hands_a_killed_workers_job_to_another_worker(
             nothing_lost.stdout == "no lost executor: every executor with unfinished jobs is heart-beating\n"
         )
 
-        enqueued = enqueue(
-            settings,
+        enqueued = client_side.submit(
             JobRequest(
                 job="test.three_steps",
                 key="order-2002",
@@ -319,7 +294,7 @@ def test_jobs_recover_hands_a_killed_workers_job_to_another_worker(
         release.touch()
         wait_until(lambda: "step-3" in labels(journal), what="the rescuer to finish the job")
         status = wait_until(
-            lambda: (found := workflow_status(settings, enqueued)).status == "SUCCESS" and found,
+            lambda: (found := client_side.status(enqueued)).status == "SUCCESS" and found,
             what="the job to be recorded as done",
         )
         assert status.executor_id == "rescuer"

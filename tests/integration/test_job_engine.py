@@ -111,16 +111,14 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
     journal, release = tmp_path / "journal.txt", tmp_path / "release"
     worker = WorkerProcess(config_path, hub_environ).start()
     try:
-        with client_side.unit_of_work() as uow:
-            uow.enqueue(
-                JobRequest(
-                    job="test.three_steps",
-                    key="order-1001",
-                    args={"path": str(journal), "release_file": str(release)},
-                    partition="order-1001",
-                )
+        client_side.submit(
+            JobRequest(
+                job="test.three_steps",
+                key="order-1001",
+                args={"path": str(journal), "release_file": str(release)},
+                partition="order-1001",
             )
-            uow.commit()
+        )
         wait_until(lambda: "step-2-start" in labels(journal), what="step 2 to start")
         first_executor = worker.executor_id
         worker.kill()
@@ -133,9 +131,7 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
             # Same host, dead pid: the new process takes back the identity and with it the unfinished job.
             assert restarted.executor_id == first_executor
             wait_until(lambda: "step-3" in labels(journal), what="the job to finish after restart")
-            status = client_side.client.retrieve_workflow(
-                job_id("test.three_steps", "order-1001")
-            ).get_status()
+            status = client_side.status(job_id("test.three_steps", "order-1001"))
             assert status.status == "SUCCESS"
         finally:
             restarted.stop()
