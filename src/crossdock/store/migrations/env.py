@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from alembic import context
 
+from crossdock.store.engine import create_engine
 from crossdock.store.schema import metadata
 
 # Tables that live in the same database but belong to the job engine, which migrates them itself.
@@ -32,7 +34,17 @@ def _is_ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to
 
 
 def run_migrations() -> None:
-    connection = context.config.attributes["connection"]
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        # Run by the `alembic` command (a developer writing a revision): open the database ourselves.
+        url = os.environ.get("CROSSDOCK_DATABASE_URL", "sqlite:///crossdock.db")
+        with create_engine(url).begin() as own_connection:
+            _run_on(own_connection)
+    else:
+        _run_on(connection)
+
+
+def _run_on(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
