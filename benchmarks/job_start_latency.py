@@ -14,7 +14,6 @@ import statistics
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 from crossdock.config import load_settings
 from crossdock.hub import start_hub, stop_hub
@@ -47,7 +46,9 @@ def measure(database_url: str, poll_ms: int, jobs: int, label: str) -> list[floa
     assert hub.jobs is not None
     latencies = []
     try:
-        hub.jobs.submit(JobRequest(job="benchmark.mark_start", key=f"{label}-warm-up", args={"token": "warm"}))
+        hub.jobs.submit(
+            JobRequest(job="benchmark.mark_start", key=f"{label}-warm-up", args={"token": "warm"})
+        )
         with _arrived:
             _arrived.wait_for(lambda: "warm" in _started, timeout=30)
         for n in range(jobs):
