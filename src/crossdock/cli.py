@@ -6,13 +6,16 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 import crossdock
 from crossdock.config import ConfigError, Settings, example_config, load_settings
 from crossdock.logs import configure_logging
+
+if TYPE_CHECKING:
+    from crossdock.jobs.admin import JobAdmin
 
 app = typer.Typer(
     help="crossdock: the hub between your Shopify stores and your warehouses.",
@@ -120,7 +123,7 @@ def worker() -> None:
     stop_hub(hub)
 
 
-def _job_admin(settings: Settings):  # type: ignore[no-untyped-def]
+def _job_admin(settings: Settings) -> JobAdmin:
     from crossdock.hub import prepare_database
     from crossdock.jobs.admin import JobAdmin
     from crossdock.jobs.engine import make_client
@@ -136,8 +139,6 @@ def jobs_list(
     limit: Annotated[int, typer.Option(help="how many, newest first")] = 50,
 ) -> None:
     """List jobs, newest first, and the dead letters waiting for an operator."""
-    from crossdock.jobs import engine as _registered  # noqa: F401  (job names for the listing)
-
     settings = _settings()
     admin = _job_admin(settings)
     rows = admin.list_jobs(status=status, limit=limit)
@@ -162,13 +163,11 @@ def jobs_retry(
     all_open: Annotated[bool, typer.Option("--all", help="retry every open dead letter")] = False,
 ) -> None:
     """Run dead-lettered jobs again from their first attempt."""
-    from crossdock.jobs import engine as _registered  # noqa: F401  (registers the jobs being retried)
     from crossdock.jobs.admin import NotRetriableError
+    from crossdock.jobs.engine import import_extra_modules  # also registers the hub's own jobs
 
     settings = _settings()
-    from crossdock.jobs.engine import import_extra_modules
-
-    import_extra_modules(settings)
+    import_extra_modules(settings)  # a retried job may be a plugin's
     admin = _job_admin(settings)
     targets = admin.open_dead_letters() if all_open else list(exception_ids or [])
     if not targets:

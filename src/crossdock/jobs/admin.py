@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from dbos import DBOSClient
@@ -21,7 +20,6 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 @dataclass(frozen=True)
 class JobRow:
     job_id: str
-    job: str
     status: str
     queue: str | None
     partition: str | None
@@ -55,16 +53,14 @@ class JobAdmin:
             status=status.upper() if status else None,
             limit=limit,
             sort_desc=True,
-            load_input=True,
+            load_input=False,
             load_output=False,
         )
         rows = []
         for workflow in found:
-            positional: tuple[Any, ...] = tuple(workflow.input.get("args", ())) if workflow.input else ()
             rows.append(
                 JobRow(
                     job_id=workflow.workflow_id,
-                    job=str(positional[0]) if positional else "?",
                     status=workflow.status,
                     queue=workflow.queue_name,
                     partition=workflow.queue_partition_key,
