@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import structlog
@@ -13,7 +13,6 @@ from crossdock.logs import register_secrets
 from crossdock.store.engine import create_engine
 from crossdock.store.migrate import upgrade_to_head
 from crossdock.store.unit_of_work import UnitOfWork
-from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
 
 log = structlog.get_logger("crossdock")
 
@@ -23,10 +22,6 @@ class Hub:
     settings: Settings
     engine: sa.Engine
     jobs: JobEngine | None = None
-    metrics_registry: ProcessAndDatabaseRegistry = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.metrics_registry = ProcessAndDatabaseRegistry(self.engine)
 
 
 def prepare_database(settings: Settings) -> sa.Engine:

@@ -13,6 +13,7 @@ from crossdock.config import Settings
 from crossdock.hub import start_hub, stop_hub
 from crossdock.jobs.engine import Role
 from crossdock.web import health, metrics_route
+from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
 from crossdock.web.request_context import request_context
 
 
@@ -23,6 +24,7 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = await run_in_threadpool(start_hub, settings, role=role)
         app.state.hub = hub
+        app.state.metrics_registry = ProcessAndDatabaseRegistry(hub.engine)
         try:
             yield
         finally:

@@ -40,7 +40,7 @@ class DatabaseGauges(Collector):
 
 @router.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
 def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.hub.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class ProcessAndDatabaseRegistry(Collector):
