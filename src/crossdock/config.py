@@ -26,6 +26,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from crossdock.redaction import has_url_password, mask_url_passwords
+
 __all__ = [
     "AccountSettings",
     "ConfigError",
@@ -41,11 +43,6 @@ __all__ = [
 
 Loc = tuple[str | int, ...]
 
-# SQLAlchemy takes a URL password to be everything between "user:" and the first "@"; mask that same span.
-_PASSWORD_PATTERNS = (
-    re.compile(r"(?P<keep>://[^:@/\s]*:)(?P<secret>[^@\s]*)(?=@)"),
-    re.compile(r"(?P<keep>[?&]password=)(?P<secret>[^&\s]*)"),
-)
 _ENV_ALIASES: dict[str, tuple[str, str]] = {
     "CROSSDOCK_DATABASE_URL": ("database", "url"),
     "CROSSDOCK_EXECUTOR_ID": ("jobs", "executor_id"),
@@ -64,16 +61,6 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(self.problems)
-
-
-def _mask_passwords(text: str) -> str:
-    for pattern in _PASSWORD_PATTERNS:
-        text = pattern.sub(r"\g<keep>***", text)
-    return text
-
-
-def _has_password(url: str) -> bool:
-    return any(match["secret"] for pattern in _PASSWORD_PATTERNS for match in pattern.finditer(url))
 
 
 def _problem(message: str, *subloc: str | int) -> PydanticCustomError:
@@ -107,7 +94,7 @@ class DatabaseSettings(_Section):
 
     @property
     def password_free_url(self) -> str:
-        return _mask_passwords(self.url)
+        return mask_url_passwords(self.url)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "url", self.password_free_url
@@ -258,7 +245,7 @@ def _describe_error(error: ErrorDetails, env_names: Mapping[Loc, str]) -> str:
         text = error["msg"]
     # Tables and lists are left out: they are long, and a misplaced one could carry a secret.
     if not isinstance(error["input"], dict | list | BaseModel):
-        shown = "'***'" if _is_secret(field) else _mask_passwords(repr(error["input"]))
+        shown = "'***'" if _is_secret(field) else mask_url_passwords(repr(error["input"]))
         text += f" (got {shown})"
     return f"{source}: {text}"
 
@@ -295,7 +282,7 @@ def _check_file(data: dict[str, Any], *, refuse_secrets: bool) -> list[str]:
             continue
         if _is_secret(_walk(loc)[0]):
             reason = "is a secret"
-        elif loc == ("database", "url") and isinstance(table[key], str) and _has_password(table[key]):
+        elif loc == ("database", "url") and isinstance(table[key], str) and has_url_password(table[key]):
             reason = "contains a password"
         else:
             continue

@@ -11,12 +11,9 @@ from typing import Any
 
 import structlog
 
-MASK = "***"
+from crossdock.redaction import MASK, mask_url_passwords
+
 _SECRET_KEY_NAMES = re.compile(r"(password|passwd|secret|token|authorization|api_key|cookie)", re.I)
-# The password runs to the last "@" that is followed by a host: passwords may contain "/" and "@".
-_URL_PASSWORD = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<password>\S+)@(?P<host>[^@/\s]+)", re.I
-)
 _known_secrets: set[str] = set()
 
 
@@ -26,7 +23,7 @@ def register_secrets(values: Iterable[str | None]) -> None:
 
 
 def mask_text(text: str) -> str:
-    text = _URL_PASSWORD.sub(lambda match: f"{match['scheme']}{match['user']}:{MASK}@{match['host']}", text)
+    text = mask_url_passwords(text)
     for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, MASK)
