@@ -20,8 +20,8 @@ run: $(INSTALLED)
 	$(BIN)/crossdock run
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

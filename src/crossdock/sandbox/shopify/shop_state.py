@@ -1,0 +1,101 @@
+"""Everything one sandbox shop holds, in memory: the shop, its locations and catalog with stock, and the
+records of inventory changes. Orders, fulfillment orders and returns join it as the sandbox grows."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crossdock.sandbox.shopify.catalog import InventoryItem, Location, Product, Variant
+from crossdock.sandbox.shopify.inventory import Quantities
+from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup
+
+Clock = Callable[[], datetime]
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ShopInfo:
+    id: int
+    name: str
+    domain: str
+    email: str = "owner@example.com"
+    currency_code: str = "USD"
+    iana_timezone: str = "UTC"
+
+
+@dataclass
+class ShopState:
+    shop: ShopInfo
+    clock: Clock = wall_clock
+    locations: dict[int, Location] = field(default_factory=dict)
+    products: dict[int, Product] = field(default_factory=dict)
+    variants: dict[int, Variant] = field(default_factory=dict)
+    inventory_items: dict[int, InventoryItem] = field(default_factory=dict)
+    adjustment_groups: dict[int, AdjustmentGroup] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    # -- building the catalog -------------------------------------------------------------------------
+
+    def add_location(self, name: str, **details: object) -> Location:
+        location = Location(id=self.next_id(), name=name, **details)  # type: ignore[arg-type]
+        self.locations[location.id] = location
+        return location
+
+    def add_product(
+        self, title: str, variants: list[tuple[str, str, dict[int, int]]], handle: str | None = None
+    ) -> Product:
+        """``variants``: (sku, price, available units per location id)."""
+        now = self.clock()
+        product = Product(
+            id=self.next_id(),
+            title=title,
+            handle=handle or title.lower().replace(" ", "-"),
+            created_at=now,
+            updated_at=now,
+        )
+        self.products[product.id] = product
+        for position, (sku, price, stock) in enumerate(variants, start=1):
+            variant_id, item_id = self.next_id(), self.next_id()
+            title_of_variant = "Default Title" if len(variants) == 1 else f"Option {position}"
+            self.variants[variant_id] = Variant(
+                id=variant_id,
+                product_id=product.id,
+                sku=sku,
+                title=title_of_variant,
+                price=price,
+                inventory_item_id=item_id,
+                updated_at=now,
+            )
+            item = InventoryItem(id=item_id, sku=sku, variant_id=variant_id, updated_at=now)
+            for location_id, units in stock.items():
+                quantities = Quantities()
+                quantities.set("available", units)
+                item.levels[location_id] = quantities
+                item.level_updated_at[location_id] = now
+            self.inventory_items[item_id] = item
+            product.variant_ids.append(variant_id)
+        return product
+
+    # -- lookups -------------------------------------------------------------------------------------
+
+    def level(self, inventory_item_id: int, location_id: int) -> Quantities | None:
+        item = self.inventory_items.get(inventory_item_id)
+        return None if item is None else item.levels.get(location_id)
+
+    def variant_by_sku(self, sku: str) -> Variant | None:
+        return next((variant for variant in self.variants.values() if variant.sku == sku), None)
+
+    def touch_level(self, inventory_item_id: int, location_id: int) -> None:
+        now = self.clock()
+        item = self.inventory_items[inventory_item_id]
+        item.level_updated_at[location_id] = now
+        item.updated_at = now
