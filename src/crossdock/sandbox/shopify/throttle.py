@@ -8,6 +8,7 @@ tests and the sandbox's time-scale knob can drive it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -18,9 +19,10 @@ class ThrottleStatus:
     restore_rate: float
 
     def to_json(self) -> dict[str, float]:
+        # Shopify reports whole points: what is available is rounded down, never promised ahead of time.
         return {
             "maximumAvailable": self.maximum_available,
-            "currentlyAvailable": self.currently_available,
+            "currentlyAvailable": math.floor(self.currently_available),
             "restoreRate": self.restore_rate,
         }
 

@@ -1,0 +1,189 @@
+"""Resolvers of the root query fields the sandbox serves; each reads the sandbox from ``info.context``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLSchema
+
+from crossdock.sandbox.shopify.connections import page
+from crossdock.sandbox.shopify.ids import InvalidGlobalId, parse_gid
+from crossdock.sandbox.shopify.search_query import matches, parse_search
+from crossdock.sandbox.shopify.views import (
+    View,
+    inventory_item_view,
+    level_view,
+    location_view,
+    paging_arguments,
+    parse_level_gid,
+    product_view,
+    shop_view,
+    variant_view,
+)
+
+
+def _number(value: str, type_name: str) -> int | None:
+    try:
+        return parse_gid(value, type_name)[1]
+    except InvalidGlobalId:
+        return None
+
+
+def resolve_shop(_root: Any, info: Any) -> View:
+    sandbox = info.context
+    return shop_view(sandbox.state, sandbox.plan.display_name)
+
+
+def resolve_location(_root: Any, info: Any, id: str | None = None) -> View | None:
+    state = info.context.state
+    if id is None:  # the shop's primary location
+        first = min(state.locations, default=None)
+        return None if first is None else location_view(state, state.locations[first])
+    number = _number(id, "Location")
+    location = state.locations.get(number) if number is not None else None
+    return None if location is None else location_view(state, location)
+
+
+def resolve_locations(_root: Any, info: Any, **arguments: Any) -> View:
+    state = info.context.state
+    listed = [
+        location
+        for location in state.locations.values()
+        if arguments.get("includeInactive") or location.is_active
+    ]
+    terms = parse_search(arguments.get("query"))
+    listed = [location for location in listed if matches(terms, {"name": location.name})]
+    return page(
+        listed,
+        id_of=lambda location: location.id,
+        sort_value=lambda location: location.name if arguments.get("sortKey") == "NAME" else location.id,
+        render=lambda location: location_view(state, location),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_product(_root: Any, info: Any, id: str) -> View | None:
+    state = info.context.state
+    number = _number(id, "Product")
+    product = state.products.get(number) if number is not None else None
+    return None if product is None else product_view(state, product)
+
+
+def resolve_products(_root: Any, info: Any, **arguments: Any) -> View:
+    state = info.context.state
+    terms = parse_search(arguments.get("query"))
+    listed = [
+        product
+        for product in state.products.values()
+        if matches(
+            terms,
+            {
+                "title": product.title,
+                "handle": product.handle,
+                "status": product.status,
+                "updated_at": product.updated_at,
+                "sku": next(iter(state.variants[v].sku for v in product.variant_ids), None),
+            },
+        )
+    ]
+    sort_key = arguments.get("sortKey", "ID")
+    return page(
+        listed,
+        id_of=lambda product: product.id,
+        sort_value=lambda product: {"TITLE": product.title, "UPDATED_AT": product.updated_at}.get(
+            sort_key, product.id
+        ),
+        render=lambda product: product_view(state, product),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_product_variant(_root: Any, info: Any, id: str) -> View | None:
+    state = info.context.state
+    number = _number(id, "ProductVariant")
+    variant = state.variants.get(number) if number is not None else None
+    return None if variant is None else variant_view(state, variant)
+
+
+def resolve_product_variants(_root: Any, info: Any, **arguments: Any) -> View:
+    state = info.context.state
+    terms = parse_search(arguments.get("query"))
+    listed = [
+        variant
+        for variant in state.variants.values()
+        if matches(
+            terms,
+            {
+                "sku": variant.sku,
+                "barcode": variant.barcode,
+                "updated_at": variant.updated_at,
+                "product_id": variant.product_id,
+            },
+        )
+    ]
+    return page(
+        listed,
+        id_of=lambda variant: variant.id,
+        sort_value=lambda variant: variant.sku if arguments.get("sortKey") == "SKU" else variant.id,
+        render=lambda variant: variant_view(state, variant),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_inventory_item(_root: Any, info: Any, id: str) -> View | None:
+    state = info.context.state
+    number = _number(id, "InventoryItem")
+    item = state.inventory_items.get(number) if number is not None else None
+    return None if item is None else inventory_item_view(state, item)
+
+
+def resolve_inventory_items(_root: Any, info: Any, **arguments: Any) -> View:
+    state = info.context.state
+    terms = parse_search(arguments.get("query"))
+    listed = [
+        item
+        for item in state.inventory_items.values()
+        if matches(
+            terms,
+            {
+                "sku": item.sku,
+                "updated_at": item.updated_at,
+                "id": item.id,
+            },
+        )
+    ]
+    return page(
+        listed,
+        id_of=lambda item: item.id,
+        sort_value=lambda item: item.id,
+        render=lambda item: inventory_item_view(state, item),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_inventory_level(_root: Any, info: Any, id: str) -> View | None:
+    try:
+        item_id, location_id = parse_level_gid(id)
+    except (ValueError, InvalidGlobalId):
+        return None
+    return level_view(info.context.state, item_id, location_id)
+
+
+QUERY_RESOLVERS = {
+    "shop": resolve_shop,
+    "location": resolve_location,
+    "locations": resolve_locations,
+    "product": resolve_product,
+    "products": resolve_products,
+    "productVariant": resolve_product_variant,
+    "productVariants": resolve_product_variants,
+    "inventoryItem": resolve_inventory_item,
+    "inventoryItems": resolve_inventory_items,
+    "inventoryLevel": resolve_inventory_level,
+}
+
+
+def install_query_resolvers(schema: GraphQLSchema) -> None:
+    assert schema.query_type is not None
+    for name, resolver in QUERY_RESOLVERS.items():
+        schema.query_type.fields[name].resolve = resolver
