@@ -105,25 +105,28 @@ def test_an_invalid_operation_fails_validation_and_executes_nothing(shop: Shop) 
 
 
 def test_every_answer_reports_its_cost_and_the_bucket(shop: Shop) -> None:
-    answer = shop.post("{ products(first: 3) { nodes { title } } }").json()
+    answer = shop.post("{ products(first: 10) { nodes { title } } }").json()
     assert [node["title"] for node in answer["data"]["products"]["nodes"]] == [
         "Trail tent",
-        "Stove 1",
-        "Stove 2",
+        *(f"Stove {n}" for n in range(1, 6)),
     ]
+    # Requested: 2 + f(10) * 1 = 6; the page held 6 products: 2 + f(6) * 1 = 5, and 1 point is refunded.
     assert answer["extensions"]["cost"] == {
-        "requestedQueryCost": 5,
+        "requestedQueryCost": 6,
         "actualQueryCost": 5,
         "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1995, "restoreRate": 100.0},
     }
 
 
 def test_a_burst_is_throttled_exactly_when_the_bucket_would_go_negative(shop: Shop) -> None:
-    page_of_250 = "{ productVariants(first: 250) { nodes { sku } } }"  # 252 points by the published rule
-    statuses = [shop.post(page_of_250).json() for _ in range(8)]
-    assert all("data" in answer for answer in statuses[:7])  # 7 * 252 = 1764 <= 2000
-    throttled = statuses[7]  # 236 left < 252
-    assert throttled == {
+    warehouse = shop.warehouse_id
+    for number in range(244):  # 250 variants in all: every page below is full, so actual = requested
+        shop.sandbox.state.add_product(f"Sock {number}", [(f"SOCK-{number:03}", "9.00", {warehouse: 1})])
+    full_page = "{ productVariants(first: 250) { nodes { sku } } }"  # 2 + f(250) * 1 = 13 points
+    answers = [shop.post(full_page).json() for _ in range(154)]
+    assert all("data" in answer for answer in answers[:153])  # 153 * 13 = 1989 <= 2000
+    assert answers[152]["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 11
+    assert answers[153] == {
         "errors": [
             {
                 "message": "Throttled",
@@ -135,25 +138,28 @@ def test_a_burst_is_throttled_exactly_when_the_bucket_would_go_negative(shop: Sh
         ],
         "extensions": {
             "cost": {
-                "requestedQueryCost": 252,
+                "requestedQueryCost": 13,
                 "actualQueryCost": None,
                 "throttleStatus": {
                     "maximumAvailable": 2000.0,
-                    "currentlyAvailable": 236,
+                    "currentlyAvailable": 11,
                     "restoreRate": 100.0,
                 },
             }
         },
     }
-    shop.clock.now += 0.125  # 12.5 points restored: 248.5, still short
-    assert shop.post(page_of_250).json()["errors"][0]["extensions"]["code"] == "THROTTLED"
-    shop.clock.now += 0.125  # 261 now
-    assert "data" in shop.post(page_of_250).json()
+    shop.clock.now += 0.015625  # 1.5625 points restored: 12.56, still short of 13
+    assert shop.post(full_page).json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+    shop.clock.now += 0.015625  # 14.125 now
+    assert "data" in shop.post(full_page).json()
 
 
 def test_a_query_over_a_thousand_points_is_refused_whatever_the_bucket_holds(shop: Shop) -> None:
-    answer = shop.post("{ products(first: 250) { nodes { variants(first: 3) { nodes { sku } } } } }").json()
-    assert answer["errors"][0]["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 1502, "maxCost": 1000}
+    deep = """{ products(first: 250) { nodes { variants(first: 250) { nodes { inventoryItem {
+      inventoryLevels(first: 250) { nodes { location { id } } } } } } } } }"""
+    # 2 + 11 * (1 + 2 + 11 * (1 + 1 + 2 + 11 * (1 + 1))) = 3181
+    answer = shop.post(deep).json()
+    assert answer["errors"][0]["extensions"] == {"code": "MAX_COST_EXCEEDED", "cost": 3181, "maxCost": 1000}
     assert "data" not in answer
 
 

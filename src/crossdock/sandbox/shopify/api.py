@@ -133,7 +133,7 @@ class ShopifySandbox:
             )
             data = result.data
             errors = [dict(error.formatted) for error in result.errors or []]
-            actual = requested  # charged as requested until actual costs are computed from the result
+            actual = calculator.actual_cost(operation, fragments, variables, data)
         self.bucket.refund(requested - actual, self.monotonic())
         answer: dict[str, Any] = {"data": data}
         if errors:
