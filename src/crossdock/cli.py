@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 jobs_app = typer.Typer(help="Inspect and repair background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+sandbox_app = typer.Typer(help="Emulators of the systems crossdock talks to, for tests and rehearsals.")
+app.add_typer(sandbox_app, name="sandbox")
 
 _state: dict[str, Path | None] = {"config": None}
 
@@ -89,22 +91,20 @@ def run(
     port: Annotated[int | None, typer.Option(help="port to listen on (default: web.port)")] = None,
 ) -> None:
     """Run the hub in one process: web, job workers and schedules."""
-    import uvicorn
-
     from crossdock.web.app import create_app
 
     settings = _settings()
+    _serve(create_app(settings, role="run"), host or settings.web.host, port or settings.web.port)
+
+
+def _serve(asgi_app: Any, host: str, port: int) -> None:
+    import uvicorn
+
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again with the handlers it
     # found at start: a handler that does nothing lets a clean shutdown exit 0 rather than die by signal.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
-    uvicorn.run(
-        create_app(settings, role="run"),
-        host=host or settings.web.host,
-        port=port or settings.web.port,
-        log_config=None,
-        access_log=False,
-    )
+    uvicorn.run(asgi_app, host=host, port=port, log_config=None, access_log=False)
 
 
 @app.command()
@@ -214,6 +214,83 @@ def jobs_recover(
     typer.echo(f"{len(recovered)} job(s) of {executor_id} handed back to the queues")
     for job_id in recovered:
         typer.echo(f"  {job_id}")
+
+
+@sandbox_app.command("shopify")
+def sandbox_shopify(
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8790,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    plan: Annotated[
+        str,
+        typer.Option(
+            help="Shopify plan, which sets the rate limit: standard (100 points/s), advanced (200), "
+            "plus (1,000), enterprise (2,000); the bucket holds 20 seconds of restore"
+        ),
+    ] = "standard",
+    seed: Annotated[
+        Path | None, typer.Option(help="JSON or YAML file with the shop, locations, products and stock")
+    ] = None,
+    skus: Annotated[int, typer.Option(help="without --seed: how many SKUs to generate")] = 20,
+    locations: Annotated[int, typer.Option(help="without --seed: how many locations to generate")] = 2,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(help="load the shop from this file if it exists, and save it there on exit"),
+    ] = None,
+    access_token: Annotated[
+        str | None, typer.Option(help="the X-Shopify-Access-Token apps must send (default printed at start)")
+    ] = None,
+    app_secret: Annotated[
+        str | None, typer.Option(help="the app secret that signs webhooks (default printed at start)")
+    ] = None,
+    throttled_status: Annotated[
+        int, typer.Option(help="HTTP status of a THROTTLED answer: 200 as Shopify, or 429")
+    ] = 200,
+) -> None:
+    """Run a Shopify shop emulator: the Admin GraphQL API 2026-07 with Shopify's validation, query cost,
+    throttling and idempotency."""
+    from crossdock.sandbox.shopify.app import API_VERSION, create_sandbox_app
+    from crossdock.sandbox.shopify.plans import PLANS
+    from crossdock.sandbox.shopify.seed import save_state
+    from crossdock.sandbox.shopify.server import (
+        DEFAULT_ACCESS_TOKEN,
+        DEFAULT_APP_SECRET,
+        SandboxSettings,
+        build_sandbox,
+    )
+
+    if plan not in PLANS:
+        typer.echo(f"crossdock: --plan must be one of {', '.join(PLANS)} (got {plan!r})", err=True)
+        raise typer.Exit(code=2)
+    if throttled_status not in (200, 429):
+        typer.echo("crossdock: --throttled-status must be 200 or 429", err=True)
+        raise typer.Exit(code=2)
+    settings = SandboxSettings(
+        plan=plan,
+        seed=seed,
+        state_file=state_file,
+        skus=skus,
+        locations=locations,
+        access_token=access_token or DEFAULT_ACCESS_TOKEN,
+        app_secret=app_secret or DEFAULT_APP_SECRET,
+        throttled_status=throttled_status,
+    )
+    sandbox = build_sandbox(settings)
+    state = sandbox.state
+    typer.echo(
+        f"Shopify sandbox {state.shop.domain} ({PLANS[settings.plan].display_name}, "
+        f"{PLANS[settings.plan].restore_rate:g} points/s)\n"
+        f"  endpoint:     http://{host}:{port}/admin/api/{API_VERSION}/graphql.json\n"
+        f"  access token: {settings.access_token}\n"
+        f"  app secret:   {settings.app_secret}\n"
+        f"  catalog:      {len(state.locations)} location(s), {len(state.variants)} SKU(s)",
+        err=True,
+    )
+    try:
+        _serve(create_sandbox_app(sandbox, access_token=settings.access_token), host, port)
+    finally:
+        if state_file is not None:
+            save_state(sandbox.state, state_file)
+            typer.echo(f"saved the shop to {state_file}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
