@@ -82,6 +82,21 @@ def test_a_stale_change_from_quantity_refuses_the_whole_request() -> None:
     ]
 
 
+def test_a_set_without_change_from_quantity_is_refused_but_null_skips_the_check() -> None:
+    state, item, location = shop_with_one_item()
+    omitted = [line(item, location, 4, given=False)]
+    errors = validate_set("correction", "available", omitted, state.level, exists_in(state))
+    assert [(error.code, error.field) for error in errors] == [
+        ("COMPARE_QUANTITY_REQUIRED", ["input", "quantities", "0", "changeFromQuantity"])
+    ]
+    assert (
+        validate_set("correction", "available", [line(item, location, 4)], state.level, exists_in(state))
+        == []
+    )
+    # Adjustments do not require it.
+    assert validate_adjust("correction", "available", omitted, state.level, exists_in(state)) == []
+
+
 def test_reasons_names_and_unknown_ids_are_reported_with_shopifys_codes() -> None:
     state, item, location = shop_with_one_item()
     errors = validate_set("because", "committed", [line(item, location, 1)], state.level, exists_in(state))

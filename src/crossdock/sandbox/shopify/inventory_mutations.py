@@ -94,6 +94,7 @@ def _line_errors(
     *,
     known_item: bool,
     known_location: bool,
+    require_change_from: bool = True,
 ) -> list[UserError]:
     where = ["input", "quantities", str(index)]
     if not known_item:
@@ -120,19 +121,19 @@ def _line_errors(
                 "ITEM_NOT_STOCKED_AT_LOCATION",
             )
         ]
-    if not line.change_from_given:
+    if require_change_from and not line.change_from_given:
         return [
             UserError(
                 [*where, "changeFromQuantity"],
-                "The changeFromQuantity argument must be provided (it may be null).",
-                "CHANGE_FROM_QUANTITY_STALE",
+                "The changeFromQuantity argument must be given to each quantity (null skips the check).",
+                "COMPARE_QUANTITY_REQUIRED",
             )
         ]
     if line.change_from_quantity is not None and line.change_from_quantity != level.get(name):
         return [
             UserError(
                 [*where, "changeFromQuantity"],
-                "The specified compare quantity does not match the current quantity.",
+                "The changeFromQuantity value does not match persisted value.",
                 "CHANGE_FROM_QUANTITY_STALE",
             )
         ]
@@ -198,7 +199,14 @@ def validate_adjust(
         errors += [
             UserError(["input", "changes", *error.field[2:]], error.message, error.code)
             for error in _line_errors(
-                index, line, name, level_of, known_item=known_item, known_location=known_location
+                index,
+                line,
+                name,
+                level_of,
+                known_item=known_item,
+                known_location=known_location,
+                # Only inventorySetQuantities makes the compare value mandatory (from 2026-04).
+                require_change_from=False,
             )
         ]
     return errors
