@@ -33,11 +33,14 @@ from crossdock.sandbox.shopify.inventory_resolvers import (
     idempotency_key,
     install_mutation_resolvers,
 )
+from crossdock.sandbox.shopify.order_resolvers import install_order_resolvers
 from crossdock.sandbox.shopify.plans import SINGLE_QUERY_MAX_COST, Plan
 from crossdock.sandbox.shopify.root_resolvers import install_query_resolvers
 from crossdock.sandbox.shopify.schema import load_subset_schema
 from crossdock.sandbox.shopify.shop_state import ShopState
 from crossdock.sandbox.shopify.throttle import LeakyBucket
+from crossdock.sandbox.shopify.webhooks.delivery import WebhookService
+from crossdock.sandbox.shopify.webhooks.subscriptions import install_webhook_resolvers
 
 Answer = tuple[int, dict[str, Any]]
 RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits"
@@ -48,6 +51,8 @@ def sandbox_schema() -> GraphQLSchema:
     schema = load_subset_schema()
     install_query_resolvers(schema)
     install_mutation_resolvers(schema)
+    install_webhook_resolvers(schema)
+    install_order_resolvers(schema)
     return schema
 
 
@@ -60,6 +65,7 @@ class ShopifySandbox:
     monotonic: Callable[[], float] = time.monotonic
     idempotency: IdempotencyRegistry = field(default_factory=IdempotencyRegistry)
     schema: GraphQLSchema = field(default_factory=sandbox_schema)
+    webhooks: WebhookService = field(default_factory=WebhookService)
     bucket: LeakyBucket = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

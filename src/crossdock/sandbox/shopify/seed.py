@@ -27,6 +27,19 @@ import yaml
 from crossdock.sandbox.shopify.catalog import InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import ON_HAND_PARTS, Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup, Change
+from crossdock.sandbox.shopify.orders import (
+    FIRST_ORDER_NUMBER,
+    FulfilledLineItem,
+    Fulfillment,
+    FulfillmentHold,
+    FulfillmentOrder,
+    FulfillmentOrderLineItem,
+    MailingAddress,
+    MerchantRequest,
+    Order,
+    OrderLineItem,
+    TrackingInfo,
+)
 from crossdock.sandbox.shopify.shop_state import Clock, ShopInfo, ShopState, wall_clock
 
 DEFAULT_SHOP_NAME = "Sandbox Shop"
@@ -481,6 +494,75 @@ def _decode_group(data: Mapping[str, Any]) -> AdjustmentGroup:
     return _decode_flat(AdjustmentGroup, flat, changes=[Change(**change) for change in data["changes"]])
 
 
+def _encode_order(order: Order) -> dict[str, Any]:
+    out = _encode_flat(order, skip=("shipping_address", "line_items"))
+    address = order.shipping_address
+    out["shipping_address"] = None if address is None else _encode_flat(address)
+    out["line_items"] = [_encode_flat(line) for line in order.line_items]
+    return out
+
+
+def _decode_order(data: Mapping[str, Any]) -> Order:
+    flat = {key: value for key, value in data.items() if key not in ("shipping_address", "line_items")}
+    address = data["shipping_address"]
+    return _decode_flat(
+        Order,
+        flat,
+        shipping_address=None if address is None else MailingAddress(**address),
+        line_items=[OrderLineItem(**line) for line in data["line_items"]],
+    )
+
+
+_FULFILLMENT_ORDER_PARTS = ("line_items", "holds", "merchant_requests")
+
+
+def _encode_fulfillment_order(fulfillment_order: FulfillmentOrder) -> dict[str, Any]:
+    out = _encode_flat(fulfillment_order, skip=_FULFILLMENT_ORDER_PARTS)
+    out["line_items"] = [_encode_flat(line) for line in fulfillment_order.line_items]
+    out["holds"] = [_encode_flat(placed) for placed in fulfillment_order.holds]
+    out["merchant_requests"] = [_encode_flat(request) for request in fulfillment_order.merchant_requests]
+    return out
+
+
+def _decode_fulfillment_order(data: Mapping[str, Any]) -> FulfillmentOrder:
+    flat = {key: value for key, value in data.items() if key not in _FULFILLMENT_ORDER_PARTS}
+    return _decode_flat(
+        FulfillmentOrder,
+        flat,
+        line_items=[FulfillmentOrderLineItem(**line) for line in data["line_items"]],
+        holds=[FulfillmentHold(**placed) for placed in data["holds"]],
+        merchant_requests=[_decode_flat(MerchantRequest, request) for request in data["merchant_requests"]],
+    )
+
+
+def _encode_fulfillment(fulfillment: Fulfillment) -> dict[str, Any]:
+    out = _encode_flat(fulfillment, skip=("tracking", "line_items"))
+    out["tracking"] = [_encode_flat(tracking) for tracking in fulfillment.tracking]
+    out["line_items"] = [_encode_flat(line) for line in fulfillment.line_items]
+    return out
+
+
+def _decode_fulfillment(data: Mapping[str, Any]) -> Fulfillment:
+    flat = {key: value for key, value in data.items() if key not in ("tracking", "line_items")}
+    return _decode_flat(
+        Fulfillment,
+        flat,
+        tracking=[TrackingInfo(**tracking) for tracking in data["tracking"]],
+        line_items=[FulfilledLineItem(**line) for line in data["line_items"]],
+    )
+
+
+def _order_record_ids(state: ShopState) -> list[int]:
+    """Ids of the records inside orders, fulfillment orders and fulfillments: they share the counter."""
+    ids = [line.id for order in state.orders.values() for line in order.line_items]
+    for fulfillment_order in state.fulfillment_orders.values():
+        ids += [line.id for line in fulfillment_order.line_items]
+        ids += [placed.id for placed in fulfillment_order.holds]
+        ids += [request.id for request in fulfillment_order.merchant_requests]
+    ids += [line.id for fulfillment in state.fulfillments.values() for line in fulfillment.line_items]
+    return ids
+
+
 def _peek_next_id(state: ShopState) -> int:
     # ShopState's counter is an itertools.count, which cannot be read without advancing it: take the next
     # id and put back a counter that starts at it, so the state goes on handing out exactly the same ids.
@@ -503,6 +585,10 @@ def save_state(state: ShopState, path: Path) -> None:
         "variants": [_encode_flat(variant) for variant in state.variants.values()],
         "inventory_items": [_encode_item(item) for item in state.inventory_items.values()],
         "adjustment_groups": [_encode_group(group) for group in state.adjustment_groups.values()],
+        "order_number": state.order_number,
+        "orders": [_encode_order(order) for order in state.orders.values()],
+        "fulfillment_orders": [_encode_fulfillment_order(fo) for fo in state.fulfillment_orders.values()],
+        "fulfillments": [_encode_fulfillment(fulfillment) for fulfillment in state.fulfillments.values()],
     }
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -547,6 +633,17 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
         for data in document["adjustment_groups"]:
             group = _decode_group(data)
             state.adjustment_groups[group.id] = group
+        # Files saved before the sandbox had orders hold none of these: they load with no orders.
+        state.order_number = int(document.get("order_number", FIRST_ORDER_NUMBER))
+        for data in document.get("orders", []):
+            order = _decode_order(data)
+            state.orders[order.id] = order
+        for data in document.get("fulfillment_orders", []):
+            fulfillment_order = _decode_fulfillment_order(data)
+            state.fulfillment_orders[fulfillment_order.id] = fulfillment_order
+        for data in document.get("fulfillments", []):
+            fulfillment = _decode_fulfillment(data)
+            state.fulfillments[fulfillment.id] = fulfillment
         saved_next_id = int(document["next_id"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFileError(f"{path}: malformed state: {type(exc).__name__}: {exc}") from None
@@ -559,6 +656,10 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
             state.variants,
             state.inventory_items,
             state.adjustment_groups,
+            state.orders,
+            state.fulfillment_orders,
+            state.fulfillments,
+            _order_record_ids(state),
         )
     )
     state._ids = itertools.count(max(saved_next_id, largest + 1))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from crossdock.sandbox.shopify.catalog import InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup
+from crossdock.sandbox.shopify.orders import FIRST_ORDER_NUMBER, Fulfillment, FulfillmentOrder, Order
 
 Clock = Callable[[], datetime]
 
@@ -38,6 +39,11 @@ class ShopState:
     variants: dict[int, Variant] = field(default_factory=dict)
     inventory_items: dict[int, InventoryItem] = field(default_factory=dict)
     adjustment_groups: dict[int, AdjustmentGroup] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)
+    fulfillment_orders: dict[int, FulfillmentOrder] = field(default_factory=dict)
+    fulfillments: dict[int, Fulfillment] = field(default_factory=dict)
+    # The number in the next order's name ("#1001"); Shopify numbers a shop's orders from 1001.
+    order_number: int = FIRST_ORDER_NUMBER
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
 
     def next_id(self) -> int:

@@ -1,0 +1,410 @@
+"""Resolvers of the order and fulfillment fields: the queries ``order``, ``orders``, ``fulfillment``,
+``fulfillmentOrder``, ``fulfillmentOrders`` and ``assignedFulfillmentOrders``, and the fulfillment, hold,
+cancellation and tag mutations. Each mutation answers its payload; a refused one carries user errors in the
+payload's error type and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLResolveInfo, GraphQLSchema
+
+from crossdock.sandbox.shopify import orders
+from crossdock.sandbox.shopify.connections import page
+from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
+from crossdock.sandbox.shopify.order_views import (
+    fo_search_fields,
+    fulfillment_order_view,
+    fulfillment_view,
+    order_search_fields,
+    order_view,
+)
+from crossdock.sandbox.shopify.orders import OrderError, TrackingInfo
+from crossdock.sandbox.shopify.search_query import matches, parse_search
+from crossdock.sandbox.shopify.shop_state import ShopState
+from crossdock.sandbox.shopify.views import View, paging_arguments
+
+# assignedFulfillmentOrders(assignmentStatus:) names request statuses from the fulfillment service's side.
+ASSIGNMENT_STATUS_REQUEST_STATUS = {
+    "FULFILLMENT_UNSUBMITTED": "UNSUBMITTED",
+    "FULFILLMENT_REQUESTED": "SUBMITTED",
+    "FULFILLMENT_ACCEPTED": "ACCEPTED",
+    "CANCELLATION_REQUESTED": "CANCELLATION_REQUESTED",
+}
+FINISHED_STATUSES = ("CLOSED", "CANCELLED")
+
+
+def _number(value: str, type_name: str) -> int | None:
+    try:
+        return parse_gid(value, type_name)[1]
+    except InvalidGlobalId:
+        return None
+
+
+def _state(info: GraphQLResolveInfo) -> ShopState:
+    state: ShopState = info.context.state
+    return state
+
+
+# -- queries ----------------------------------------------------------------------------------------------
+
+
+def resolve_order(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
+    state = _state(info)
+    number = _number(id, "Order")
+    order = state.orders.get(number) if number is not None else None
+    return None if order is None else order_view(state, order)
+
+
+def resolve_orders(_root: Any, info: GraphQLResolveInfo, **arguments: Any) -> View:
+    state = _state(info)
+    terms = parse_search(arguments.get("query"))
+    # Tags are a list, which the generic matcher does not compare: `tag:` terms are checked here.
+    tag_terms = [term for term in terms if term.field == "tag"]
+    listed = [
+        order
+        for order in state.orders.values()
+        if matches(terms, order_search_fields(state, order))
+        and all(term.value.lower() in (tag.lower() for tag in order.tags) for term in tag_terms)
+    ]
+    sort_key = arguments.get("sortKey", "PROCESSED_AT")
+    sort_values: dict[str, Callable[[orders.Order], Any]] = {
+        "CREATED_AT": lambda order: order.created_at,
+        "UPDATED_AT": lambda order: order.updated_at,
+        "PROCESSED_AT": lambda order: order.processed_at,
+        "ORDER_NUMBER": lambda order: order.number,
+        "TOTAL_PRICE": lambda order: order.total_price(),
+    }
+    return page(
+        listed,
+        id_of=lambda order: order.id,
+        sort_value=sort_values.get(sort_key, lambda order: order.id),
+        render=lambda order: order_view(state, order),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_fulfillment(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
+    state = _state(info)
+    number = _number(id, "Fulfillment")
+    fulfillment = state.fulfillments.get(number) if number is not None else None
+    return None if fulfillment is None else fulfillment_view(state, fulfillment)
+
+
+def resolve_fulfillment_order(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
+    state = _state(info)
+    number = _number(id, "FulfillmentOrder")
+    fulfillment_order = state.fulfillment_orders.get(number) if number is not None else None
+    return None if fulfillment_order is None else fulfillment_order_view(state, fulfillment_order)
+
+
+def _fulfillment_order_page(
+    state: ShopState, listed: list[orders.FulfillmentOrder], arguments: dict[str, Any]
+) -> View:
+    by_updated_at = arguments.get("sortKey") == "UPDATED_AT"
+    return page(
+        listed,
+        id_of=lambda fo: fo.id,
+        sort_value=lambda fo: fo.updated_at if by_updated_at else fo.id,
+        render=lambda fo: fulfillment_order_view(state, fo),
+        **paging_arguments(arguments),
+    )
+
+
+def resolve_fulfillment_orders(_root: Any, info: GraphQLResolveInfo, **arguments: Any) -> View:
+    state = _state(info)
+    terms = parse_search(arguments.get("query"))
+    listed = [
+        fo
+        for fo in state.fulfillment_orders.values()
+        if (arguments.get("includeClosed") or fo.status not in FINISHED_STATUSES)
+        and matches(terms, fo_search_fields(fo))
+    ]
+    return _fulfillment_order_page(state, listed, arguments)
+
+
+def resolve_assigned_fulfillment_orders(_root: Any, info: GraphQLResolveInfo, **arguments: Any) -> View:
+    """The work waiting at the given locations (every location when none is given): fulfillment orders
+    not yet closed or cancelled, optionally only those in one request status."""
+    state = _state(info)
+    wanted_request_status = ASSIGNMENT_STATUS_REQUEST_STATUS.get(arguments.get("assignmentStatus") or "")
+    location_ids = {_number(value, "Location") for value in arguments.get("locationIds") or ()}
+    listed = [
+        fo
+        for fo in state.fulfillment_orders.values()
+        if fo.status not in FINISHED_STATUSES
+        and (wanted_request_status is None or fo.request_status == wanted_request_status)
+        and (not location_ids or fo.location_id in location_ids)
+    ]
+    return _fulfillment_order_page(state, listed, arguments)
+
+
+# -- mutations --------------------------------------------------------------------------------------------
+
+
+def _user_error(error: OrderError, with_code: bool) -> View:
+    shaped: View = {"field": error.field, "message": error.message}
+    if with_code:
+        shaped["code"] = error.code
+    return shaped
+
+
+def _fulfillment_order_id(value: str) -> int:
+    number = _number(value, "FulfillmentOrder")
+    if number is None:
+        raise OrderError(["id"], "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")
+    return number
+
+
+def _tracking(tracking_input: dict[str, Any] | None) -> list[TrackingInfo]:
+    """One tracking record per number: ``numbers`` and ``urls`` pair up by position; ``number`` is one."""
+    if not tracking_input:
+        return []
+    company = tracking_input.get("company")
+    numbers = tracking_input.get("numbers") or []
+    urls = tracking_input.get("urls") or []
+    if numbers:
+        return [
+            TrackingInfo(company, number, urls[index] if index < len(urls) else None)
+            for index, number in enumerate(numbers)
+        ]
+    number, url = tracking_input.get("number"), tracking_input.get("url")
+    if number is None and url is None and company is None:
+        return []
+    return [TrackingInfo(company, number, url)]
+
+
+def resolve_fulfillment_create(
+    _root: Any, info: GraphQLResolveInfo, fulfillment: dict[str, Any], message: str | None = None
+) -> View:
+    state = _state(info)
+    try:
+        requested: list[orders.FulfillmentRequest] = []
+        for group in fulfillment["lineItemsByFulfillmentOrder"]:
+            fulfillment_order_id = _number(group["fulfillmentOrderId"], "FulfillmentOrder")
+            if fulfillment_order_id is None:
+                raise OrderError(["fulfillment"], "Fulfillment order does not exist.")
+            lines = group.get("fulfillmentOrderLineItems")
+            requested.append(
+                (
+                    fulfillment_order_id,
+                    None
+                    if lines is None
+                    else [
+                        (_number(line["id"], "FulfillmentOrderLineItem") or 0, line["quantity"])
+                        for line in lines
+                    ],
+                )
+            )
+        created = orders.create_fulfillment(
+            state,
+            requested,
+            _tracking(fulfillment.get("trackingInfo")),
+            bool(fulfillment.get("notifyCustomer")),
+        )
+    except OrderError as error:
+        return {"fulfillment": None, "userErrors": [_user_error(error, with_code=False)]}
+    return {"fulfillment": fulfillment_view(state, created), "userErrors": []}
+
+
+def resolve_fulfillment_tracking_info_update(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    fulfillmentId: str,
+    trackingInfoInput: dict[str, Any],
+    notifyCustomer: bool | None = None,
+) -> View:
+    state = _state(info)
+    try:
+        number = _number(fulfillmentId, "Fulfillment")
+        if number is None:
+            raise OrderError(["fulfillmentId"], "Fulfillment does not exist.")
+        updated = orders.update_tracking(state, number, _tracking(trackingInfoInput), bool(notifyCustomer))
+    except OrderError as error:
+        return {"fulfillment": None, "userErrors": [_user_error(error, with_code=False)]}
+    return {"fulfillment": fulfillment_view(state, updated), "userErrors": []}
+
+
+def _fulfillment_order_mutation(
+    operation: Callable[[ShopState, int, str | None], orders.FulfillmentOrder],
+) -> Callable[..., View]:
+    """A resolver for the request dialogue: ``(id, message)`` in, ``{fulfillmentOrder, userErrors}`` out."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, id: str, message: str | None = None, **_: Any) -> View:
+        state = _state(info)
+        try:
+            changed = operation(state, _fulfillment_order_id(id), message)
+        except OrderError as error:
+            return {"fulfillmentOrder": None, "userErrors": [_user_error(error, with_code=False)]}
+        return {"fulfillmentOrder": fulfillment_order_view(state, changed), "userErrors": []}
+
+    return resolve
+
+
+def resolve_fulfillment_order_submit_fulfillment_request(
+    _root: Any, info: GraphQLResolveInfo, id: str, message: str | None = None, **_: Any
+) -> View:
+    state = _state(info)
+    try:
+        submitted = orders.request_fulfillment(state, _fulfillment_order_id(id), message)
+    except OrderError as error:
+        return {
+            "originalFulfillmentOrder": None,
+            "submittedFulfillmentOrder": None,
+            "unsubmittedFulfillmentOrder": None,
+            "userErrors": [_user_error(error, with_code=False)],
+        }
+    view = fulfillment_order_view(state, submitted)
+    # The whole fulfillment order is submitted: nothing is split off unsubmitted.
+    return {
+        "originalFulfillmentOrder": view,
+        "submittedFulfillmentOrder": view,
+        "unsubmittedFulfillmentOrder": None,
+        "userErrors": [],
+    }
+
+
+def resolve_fulfillment_order_hold(
+    _root: Any, info: GraphQLResolveInfo, id: str, fulfillmentHold: dict[str, Any]
+) -> View:
+    state = _state(info)
+    try:
+        fulfillment_order_id = _fulfillment_order_id(id)
+        partial = fulfillmentHold.get("fulfillmentOrderLineItems") or []
+        if partial:
+            # Holding some lines splits the fulfillment order in Shopify; the sandbox holds whole ones only.
+            raise OrderError(
+                ["fulfillmentHold", "fulfillmentOrderLineItems"],
+                "The sandbox holds whole fulfillment orders only.",
+                "FULFILLMENT_ORDER_NOT_SPLITTABLE",
+            )
+        placed = orders.hold(
+            state,
+            fulfillment_order_id,
+            fulfillmentHold["reason"],
+            fulfillmentHold.get("reasonNotes"),
+            fulfillmentHold.get("handle") or "",
+        )
+    except OrderError as error:
+        return {
+            "fulfillmentHold": None,
+            "fulfillmentOrder": None,
+            "remainingFulfillmentOrder": None,
+            "userErrors": [_user_error(error, with_code=True)],
+        }
+    held = state.fulfillment_orders[fulfillment_order_id]
+    view = fulfillment_order_view(state, held)
+    hold_view = next(
+        shown for shown in view["fulfillmentHolds"] if shown["id"] == gid("FulfillmentHold", placed.id)
+    )
+    return {
+        "fulfillmentHold": hold_view,
+        "fulfillmentOrder": view,
+        "remainingFulfillmentOrder": None,
+        "userErrors": [],
+    }
+
+
+def resolve_fulfillment_order_release_hold(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    id: str,
+    holdIds: list[str] | None = None,
+    externalId: str | None = None,
+) -> View:
+    state = _state(info)
+    try:
+        hold_ids = None if holdIds is None else [_number(value, "FulfillmentHold") or 0 for value in holdIds]
+        released = orders.release_hold(state, _fulfillment_order_id(id), hold_ids)
+    except OrderError as error:
+        # The release payload's codes know only a missing fulfillment order and access; other refusals
+        # carry no code.
+        code = error.code if error.code == "FULFILLMENT_ORDER_NOT_FOUND" else None
+        return {
+            "fulfillmentOrder": None,
+            "userErrors": [{"field": error.field, "message": error.message, "code": code}],
+        }
+    return {"fulfillmentOrder": fulfillment_order_view(state, released), "userErrors": []}
+
+
+def resolve_order_cancel(
+    _root: Any, info: GraphQLResolveInfo, orderId: str, restock: bool, reason: str, **_: Any
+) -> View:
+    state = _state(info)
+    try:
+        number = _number(orderId, "Order")
+        if number is None:
+            raise OrderError(["orderId"], "Order does not exist.", "NOT_FOUND")
+        orders.cancel_order(state, number, reason, restock)
+    except OrderError as error:
+        field = ["orderId"] if error.field == ["id"] else error.field
+        return {
+            "job": None,
+            "orderCancelUserErrors": [{"field": field, "message": error.message, "code": error.code}],
+            "userErrors": [{"field": field, "message": error.message}],
+        }
+    # Shopify cancels in a background job; the sandbox has already finished when it answers.
+    return {
+        "job": {"id": gid("Job", state.next_id()), "done": True},
+        "orderCancelUserErrors": [],
+        "userErrors": [],
+    }
+
+
+def _tags_mutation(operation: Callable[[ShopState, int, list[str]], orders.Order]) -> Callable[..., View]:
+    def resolve(_root: Any, info: GraphQLResolveInfo, id: str, tags: list[str]) -> View:
+        state = _state(info)
+        number = _number(id, "Order")
+        try:
+            if number is None or number not in state.orders:
+                # Only orders carry tags in the sandbox.
+                raise OrderError(["id"], "Node does not exist.")
+            changed = operation(state, number, tags)
+        except OrderError as error:
+            return {"node": None, "userErrors": [_user_error(error, with_code=False)]}
+        return {"node": order_view(state, changed), "userErrors": []}
+
+    return resolve
+
+
+QUERY_RESOLVERS: dict[str, Callable[..., Any]] = {
+    "order": resolve_order,
+    "orders": resolve_orders,
+    "fulfillment": resolve_fulfillment,
+    "fulfillmentOrder": resolve_fulfillment_order,
+    "fulfillmentOrders": resolve_fulfillment_orders,
+    "assignedFulfillmentOrders": resolve_assigned_fulfillment_orders,
+}
+
+MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
+    "fulfillmentCreate": resolve_fulfillment_create,
+    "fulfillmentTrackingInfoUpdate": resolve_fulfillment_tracking_info_update,
+    "fulfillmentOrderSubmitFulfillmentRequest": resolve_fulfillment_order_submit_fulfillment_request,
+    "fulfillmentOrderAcceptFulfillmentRequest": _fulfillment_order_mutation(
+        orders.accept_fulfillment_request
+    ),
+    "fulfillmentOrderRejectFulfillmentRequest": _fulfillment_order_mutation(
+        orders.reject_fulfillment_request
+    ),
+    "fulfillmentOrderSubmitCancellationRequest": _fulfillment_order_mutation(orders.request_cancellation),
+    "fulfillmentOrderAcceptCancellationRequest": _fulfillment_order_mutation(
+        orders.accept_cancellation_request
+    ),
+    "fulfillmentOrderRejectCancellationRequest": _fulfillment_order_mutation(
+        orders.reject_cancellation_request
+    ),
+    "fulfillmentOrderHold": resolve_fulfillment_order_hold,
+    "fulfillmentOrderReleaseHold": resolve_fulfillment_order_release_hold,
+    "orderCancel": resolve_order_cancel,
+    "tagsAdd": _tags_mutation(orders.add_tags),
+    "tagsRemove": _tags_mutation(orders.remove_tags),
+}
+
+
+def install_order_resolvers(schema: GraphQLSchema) -> None:
+    assert schema.query_type is not None and schema.mutation_type is not None
+    for name, resolver in QUERY_RESOLVERS.items():
+        schema.query_type.fields[name].resolve = resolver
+    for name, resolver in MUTATION_RESOLVERS.items():
+        schema.mutation_type.fields[name].resolve = resolver
