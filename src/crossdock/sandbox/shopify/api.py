@@ -26,6 +26,7 @@ from graphql import (
 
 from crossdock.sandbox.shopify.cost import CostCalculator
 from crossdock.sandbox.shopify.errors import shopify_validation_error
+from crossdock.sandbox.shopify.fulfillment_services import install_fulfillment_service_resolvers
 from crossdock.sandbox.shopify.idempotency import IdempotencyRegistry
 from crossdock.sandbox.shopify.inventory_resolvers import (
     IDEMPOTENT_REQUIRED,
@@ -53,6 +54,7 @@ def sandbox_schema() -> GraphQLSchema:
     install_mutation_resolvers(schema)
     install_webhook_resolvers(schema)
     install_order_resolvers(schema)
+    install_fulfillment_service_resolvers(schema)
     return schema
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from crossdock.sandbox.shopify.api import ShopifySandbox
+from crossdock.sandbox.shopify.control import create_control_router
 
 API_VERSION = "2026-07"
 MISSING_QUERY = "Required parameter missing or invalid"
@@ -34,4 +35,5 @@ def create_sandbox_app(sandbox: ShopifySandbox, *, access_token: str) -> FastAPI
         status, answer = await run_in_threadpool(sandbox.handle, body)
         return JSONResponse(answer, status_code=status)
 
+    app.include_router(create_control_router(sandbox, access_token))
     return app

@@ -19,7 +19,23 @@ class Location:
     country_code: str = "US"
     is_active: bool = True
     fulfills_online_orders: bool = True
+    # Set on the location Shopify creates for a fulfillment service: the service owns it.
     fulfillment_service_id: int | None = None
+
+
+@dataclass
+class FulfillmentService:
+    """A fulfillment service an app registered (``fulfillmentServiceCreate``), with the location Shopify made
+    for it; the merchant's requests for fulfillment orders at that location go to ``callback_url``."""
+
+    id: int
+    name: str
+    handle: str
+    location_id: int
+    callback_url: str | None = None
+    inventory_management: bool = False
+    tracking_support: bool = False
+    requires_shipping_method: bool = True
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo, GraphQLSchema, GraphQLString, value_from_ast
 from graphql.language import FieldNode
 
+from crossdock.sandbox.shopify import events
 from crossdock.sandbox.shopify.idempotency import IdempotencyKeyMismatch
 from crossdock.sandbox.shopify.ids import InvalidGlobalId, parse_gid
 from crossdock.sandbox.shopify.inventory_mutations import (
@@ -71,11 +72,17 @@ def _payload(state: ShopState, group: AdjustmentGroup | None, errors: list[UserE
     }
 
 
-def _record(state: ShopState, reason: str, uri: str | None, changes: list[Any]) -> AdjustmentGroup:
+def _record(info: GraphQLResolveInfo, reason: str, uri: str | None, changes: list[Any]) -> AdjustmentGroup:
+    sandbox = info.context
+    state: ShopState = sandbox.state
     group = AdjustmentGroup(state.next_id(), state.clock(), reason, uri, changes)
     state.adjustment_groups[group.id] = group
-    for change in changes:
-        state.touch_level(change.inventory_item_id, change.location_id)
+    touched = sorted({(change.inventory_item_id, change.location_id) for change in changes})
+    for inventory_item_id, location_id in touched:
+        state.touch_level(inventory_item_id, location_id)
+        # Shopify reports every change of a level, the app's own writes included: the hub must recognise
+        # its echoes.
+        events.inventory_level_changed(sandbox, inventory_item_id, location_id)
     return group
 
 
@@ -117,7 +124,7 @@ def resolve_inventory_set_quantities(_root: Any, info: GraphQLResolveInfo, input
         if errors:
             return None, errors
         changes = apply_set(input["name"], lines, state.level)
-        return _record(state, input["reason"], input.get("referenceDocumentUri"), changes), []
+        return _record(info, input["reason"], input.get("referenceDocumentUri"), changes), []
 
     return _with_idempotency(info, "inventorySetQuantities", {"input": input}, run)
 
@@ -131,7 +138,7 @@ def resolve_inventory_adjust_quantities(_root: Any, info: GraphQLResolveInfo, in
         if errors:
             return None, errors
         changes = apply_adjust(input["name"], lines, state.level)
-        return _record(state, input["reason"], input.get("referenceDocumentUri"), changes), []
+        return _record(info, input["reason"], input.get("referenceDocumentUri"), changes), []
 
     return _with_idempotency(info, "inventoryAdjustQuantities", {"input": input}, run)
 

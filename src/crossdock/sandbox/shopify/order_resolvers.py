@@ -1,7 +1,7 @@
 """Resolvers of the order and fulfillment fields: the queries ``order``, ``orders``, ``fulfillment``,
-``fulfillmentOrder``, ``fulfillmentOrders`` and ``assignedFulfillmentOrders``, and the fulfillment, hold,
-cancellation and tag mutations. Each mutation answers its payload; a refused one carries user errors in the
-payload's error type and changes nothing."""
+``fulfillmentOrder``, ``fulfillmentOrders``, ``assignedFulfillmentOrders`` and ``return``, and the
+fulfillment, hold, cancellation, tag and return mutations. Each mutation answers its payload; a refused one
+carries user errors in the payload's error type and changes nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
-from crossdock.sandbox.shopify import orders
+from crossdock.sandbox.shopify import orders, returns
 from crossdock.sandbox.shopify.connections import page
+from crossdock.sandbox.shopify.fulfillment_services import service_location_ids
 from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
 from crossdock.sandbox.shopify.order_views import (
     fo_search_fields,
@@ -19,6 +20,7 @@ from crossdock.sandbox.shopify.order_views import (
     fulfillment_view,
     order_search_fields,
     order_view,
+    return_view,
 )
 from crossdock.sandbox.shopify.orders import OrderError, TrackingInfo
 from crossdock.sandbox.shopify.search_query import matches, parse_search
@@ -125,15 +127,21 @@ def resolve_fulfillment_orders(_root: Any, info: GraphQLResolveInfo, **arguments
 
 
 def resolve_assigned_fulfillment_orders(_root: Any, info: GraphQLResolveInfo, **arguments: Any) -> View:
-    """The work waiting at the given locations (every location when none is given): fulfillment orders
-    not yet closed or cancelled, optionally only those in one request status."""
+    """The work waiting at the app's locations (narrowed to ``locationIds`` when given): fulfillment orders
+    not yet closed or cancelled, optionally only those in one request status.
+
+    The app's locations are those of its fulfillment services. A shop with no fulfillment service (a seed
+    that models the 3PL's warehouse as a plain location) treats every location as the app's, so that the
+    warehouse's work is still found."""
     state = _state(info)
     wanted_request_status = ASSIGNMENT_STATUS_REQUEST_STATUS.get(arguments.get("assignmentStatus") or "")
     location_ids = {_number(value, "Location") for value in arguments.get("locationIds") or ()}
+    own_locations = service_location_ids(state) or set(state.locations)
     listed = [
         fo
         for fo in state.fulfillment_orders.values()
         if fo.status not in FINISHED_STATUSES
+        and fo.location_id in own_locations
         and (wanted_request_status is None or fo.request_status == wanted_request_status)
         and (not location_ids or fo.location_id in location_ids)
     ]
@@ -368,6 +376,114 @@ def _tags_mutation(operation: Callable[[ShopState, int, list[str]], orders.Order
     return resolve
 
 
+# -- returns ----------------------------------------------------------------------------------------------
+
+
+def resolve_return(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
+    state = _state(info)
+    number = _number(id, "Return")
+    returned = state.returns.get(number) if number is not None else None
+    return None if returned is None else return_view(state, returned)
+
+
+def _return_payload(state: ShopState, outcome: Callable[[], returns.Return]) -> View:
+    """``{return, userErrors}``: the return made or moved by ``outcome``, or its refusal."""
+    try:
+        returned = outcome()
+    except OrderError as error:
+        return {"return": None, "userErrors": [_user_error(error, with_code=True)]}
+    return {"return": return_view(state, returned), "userErrors": []}
+
+
+def _return_lines(
+    state: ShopState, input_field: str, data: dict[str, Any]
+) -> tuple[int, list[returns.ReturnLineRequest]]:
+    order_id = _number(data["orderId"], "Order")
+    if order_id is None or order_id not in state.orders:
+        raise OrderError([input_field, "orderId"], "Order does not exist.", "NOT_FOUND")
+    return order_id, [
+        returns.ReturnLineRequest(
+            # An id of another type names no fulfillment line item: 0 is refused as one that does not exist.
+            fulfillment_line_item_id=_number(line["fulfillmentLineItemId"], "FulfillmentLineItem") or 0,
+            quantity=line["quantity"],
+            return_reason=line.get("returnReason"),
+            return_reason_note=line.get("returnReasonNote") or "",
+            customer_note=line.get("customerNote"),
+        )
+        for line in data["returnLineItems"]
+    ]
+
+
+def _return_id(value: str, field: list[str]) -> int:
+    number = _number(value, "Return")
+    if number is None:
+        raise OrderError(field, "Return does not exist.", "NOT_FOUND")
+    return number
+
+
+def _in_input(error: OrderError) -> OrderError:
+    """Errors about the return's id point into the ``input`` argument, where the id was given."""
+    if error.field == ["id"]:
+        error.field = ["input", "id"]
+    return error
+
+
+def resolve_return_create(_root: Any, info: GraphQLResolveInfo, returnInput: dict[str, Any]) -> View:
+    state = _state(info)
+
+    def outcome() -> returns.Return:
+        # requestedAt is not kept: the sandbox dates a return when it is created.
+        return returns.create_return(state, *_return_lines(state, "returnInput", returnInput))
+
+    return _return_payload(state, outcome)
+
+
+def resolve_return_request(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
+    state = _state(info)
+    return _return_payload(
+        state, lambda: returns.request_return(state, *_return_lines(state, "input", input))
+    )
+
+
+def resolve_return_approve_request(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
+    state = _state(info)
+
+    def outcome() -> returns.Return:
+        try:
+            return returns.approve_return_request(state, _return_id(input["id"], ["input", "id"]))
+        except OrderError as error:
+            raise _in_input(error) from None
+
+    return _return_payload(state, outcome)
+
+
+def resolve_return_decline_request(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
+    state = _state(info)
+
+    def outcome() -> returns.Return:
+        try:
+            return returns.decline_return_request(
+                state,
+                _return_id(input["id"], ["input", "id"]),
+                input["declineReason"],
+                input.get("declineNote"),
+            )
+        except OrderError as error:
+            raise _in_input(error) from None
+
+    return _return_payload(state, outcome)
+
+
+def _return_move(operation: Callable[[ShopState, int], returns.Return]) -> Callable[..., View]:
+    """A resolver for ``returnClose`` / ``returnReopen``: ``(id)`` in, ``{return, userErrors}`` out."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, id: str) -> View:
+        state = _state(info)
+        return _return_payload(state, lambda: operation(state, _return_id(id, ["id"])))
+
+    return resolve
+
+
 QUERY_RESOLVERS: dict[str, Callable[..., Any]] = {
     "order": resolve_order,
     "orders": resolve_orders,
@@ -375,6 +491,7 @@ QUERY_RESOLVERS: dict[str, Callable[..., Any]] = {
     "fulfillmentOrder": resolve_fulfillment_order,
     "fulfillmentOrders": resolve_fulfillment_orders,
     "assignedFulfillmentOrders": resolve_assigned_fulfillment_orders,
+    "return": resolve_return,
 }
 
 MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
@@ -399,6 +516,12 @@ MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
     "orderCancel": resolve_order_cancel,
     "tagsAdd": _tags_mutation(orders.add_tags),
     "tagsRemove": _tags_mutation(orders.remove_tags),
+    "returnCreate": resolve_return_create,
+    "returnRequest": resolve_return_request,
+    "returnApproveRequest": resolve_return_approve_request,
+    "returnDeclineRequest": resolve_return_decline_request,
+    "returnClose": _return_move(returns.close_return),
+    "returnReopen": _return_move(returns.reopen_return),
 }
 
 

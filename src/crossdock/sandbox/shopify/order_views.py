@@ -11,6 +11,7 @@ from crossdock.sandbox.shopify.connections import page
 from crossdock.sandbox.shopify.ids import gid
 from crossdock.sandbox.shopify.orders import (
     Action,
+    FulfilledLineItem,
     Fulfillment,
     FulfillmentOrder,
     FulfillmentOrderLineItem,
@@ -21,6 +22,7 @@ from crossdock.sandbox.shopify.orders import (
     is_allowed,
     unfulfilled_quantity,
 )
+from crossdock.sandbox.shopify.returns import Return, ReturnLineItem, fulfillment_line_item, order_returns
 from crossdock.sandbox.shopify.search_query import matches, parse_search
 from crossdock.sandbox.shopify.shop_state import ShopState
 from crossdock.sandbox.shopify.views import View, location_view, paging_arguments, timestamp, variant_view
@@ -139,12 +141,17 @@ def order_view(state: ShopState, order: Order) -> View:
         return [fulfillment_view(state, fulfillment) for fulfillment in listed[:first]]
 
     def returns(info: Any, **arguments: Any) -> View:
-        # The sandbox's orders have no returns yet.
+        terms = parse_search(arguments.get("query"))
+        listed = [
+            returned
+            for returned in order_returns(state, order.id)
+            if matches(terms, return_search_fields(returned))
+        ]
         return page(
-            [],
-            id_of=lambda one: 0,
-            sort_value=lambda one: 0,
-            render=lambda one: {},
+            listed,
+            id_of=lambda returned: returned.id,
+            sort_value=lambda returned: returned.id,
+            render=lambda returned: return_view(state, returned),
             **paging_arguments(arguments),
         )
 
@@ -337,13 +344,7 @@ def fulfillment_view(state: ShopState, fulfillment: Fulfillment) -> View:
             fulfillment.line_items,
             id_of=lambda fulfilled: fulfilled.id,
             sort_value=lambda fulfilled: fulfilled.id,
-            render=lambda fulfilled: {
-                "id": gid("FulfillmentLineItem", fulfilled.id),
-                "quantity": fulfilled.quantity,
-                "lineItem": lambda info: line_item_view(
-                    state, order, order.line_item(fulfilled.line_item_id)
-                ),
-            },
+            render=lambda fulfilled: fulfillment_line_item_view(state, order, fulfilled),
             **paging_arguments(arguments),
         )
 
@@ -364,4 +365,73 @@ def fulfillment_view(state: ShopState, fulfillment: Fulfillment) -> View:
         "location": lambda info: location_view(state, state.locations[fulfillment.location_id]),
         "trackingInfo": tracking_info,
         "fulfillmentLineItems": line_items,
+    }
+
+
+def fulfillment_line_item_view(state: ShopState, order: Order, fulfilled: FulfilledLineItem) -> View:
+    return {
+        "__typename": "FulfillmentLineItem",
+        "id": gid("FulfillmentLineItem", fulfilled.id),
+        "quantity": fulfilled.quantity,
+        "lineItem": lambda info: line_item_view(state, order, order.line_item(fulfilled.line_item_id)),
+    }
+
+
+def return_search_fields(returned: Return) -> dict[str, Any]:
+    return {
+        "id": returned.id,
+        "name": returned.name,
+        "status": returned.status,
+        "created_at": returned.created_at,
+        "updated_at": returned.updated_at,
+    }
+
+
+def return_line_item_view(state: ShopState, order: Order, line: ReturnLineItem) -> View:
+    _, fulfilled = fulfillment_line_item(state, line.fulfillment_line_item_id)
+    return {
+        # returnLineItems is a connection of the ReturnLineItemType interface: the concrete type is named.
+        "__typename": "ReturnLineItem",
+        "id": gid("ReturnLineItem", line.id),
+        "quantity": line.quantity,
+        "returnReasonNote": line.return_reason_note,
+        "customerNote": line.customer_note,
+        "fulfillmentLineItem": lambda info: fulfillment_line_item_view(state, order, fulfilled),
+    }
+
+
+def return_view(state: ShopState, returned: Return) -> View:
+    order = state.orders[returned.order_id]
+
+    def return_line_items(info: Any, processingStatus: str | None = None, **arguments: Any) -> View:
+        # The sandbox does not process returns: no line is PROCESSED, and those of an open return are
+        # PROCESSABLE.
+        if processingStatus == "PROCESSED" or (
+            processingStatus == "PROCESSABLE" and returned.status != "OPEN"
+        ):
+            listed: list[ReturnLineItem] = []
+        else:
+            listed = returned.line_items
+        return page(
+            listed,
+            id_of=lambda line: line.id,
+            sort_value=lambda line: line.id,
+            render=lambda line: return_line_item_view(state, order, line),
+            **paging_arguments(arguments),
+        )
+
+    return {
+        "__typename": "Return",
+        "id": gid("Return", returned.id),
+        "name": returned.name,
+        "status": returned.status,
+        "totalQuantity": returned.total_quantity,
+        "createdAt": timestamp(returned.created_at),
+        "requestApprovedAt": timestamp(returned.request_approved_at),
+        "closedAt": timestamp(returned.closed_at),
+        "decline": None
+        if returned.decline_reason is None
+        else {"reason": returned.decline_reason, "note": returned.decline_note},
+        "order": lambda info: order_view(state, order),
+        "returnLineItems": return_line_items,
     }

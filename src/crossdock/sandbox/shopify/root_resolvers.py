@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLSchema
 
 from crossdock.sandbox.shopify.connections import page
 from crossdock.sandbox.shopify.ids import InvalidGlobalId, parse_gid
+from crossdock.sandbox.shopify.order_views import (
+    fulfillment_order_view,
+    fulfillment_view,
+    order_view,
+    return_view,
+)
 from crossdock.sandbox.shopify.search_query import matches, parse_search
 from crossdock.sandbox.shopify.views import (
     View,
+    adjustment_group_view,
     inventory_item_view,
     level_view,
     location_view,
@@ -20,6 +28,7 @@ from crossdock.sandbox.shopify.views import (
     shop_view,
     variant_view,
 )
+from crossdock.sandbox.shopify.webhooks.subscriptions import subscription_view
 
 
 def _number(value: str, type_name: str) -> int | None:
@@ -169,6 +178,96 @@ def resolve_inventory_level(_root: Any, info: Any, id: str) -> View | None:
     return level_view(info.context.state, item_id, location_id)
 
 
+# -- node and nodes ---------------------------------------------------------------------------------------
+
+
+def _typed(type_name: str, view: View | None) -> View | None:
+    """The view named as its type: ``node`` returns the Node interface, which resolves its concrete type by
+    ``__typename``. The order views carry it already; the catalog views do not."""
+    return None if view is None else {**view, "__typename": type_name}
+
+
+def _find(table: dict[int, Any], number: int, render: Callable[[Any], View | None]) -> View | None:
+    found = table.get(number)
+    return None if found is None else render(found)
+
+
+# type name -> (sandbox, number) -> the view, or None when no such object exists.
+NODE_FINDERS: dict[str, Callable[[Any, int], View | None]] = {
+    "Shop": lambda sandbox, number: (
+        _typed("Shop", shop_view(sandbox.state, sandbox.plan.display_name))
+        if number == sandbox.state.shop.id
+        else None
+    ),
+    "Location": lambda sandbox, number: _find(
+        sandbox.state.locations, number, lambda found: _typed("Location", location_view(sandbox.state, found))
+    ),
+    "Product": lambda sandbox, number: _find(
+        sandbox.state.products, number, lambda found: _typed("Product", product_view(sandbox.state, found))
+    ),
+    "ProductVariant": lambda sandbox, number: _find(
+        sandbox.state.variants,
+        number,
+        lambda found: _typed("ProductVariant", variant_view(sandbox.state, found)),
+    ),
+    "InventoryItem": lambda sandbox, number: _find(
+        sandbox.state.inventory_items,
+        number,
+        lambda found: _typed("InventoryItem", inventory_item_view(sandbox.state, found)),
+    ),
+    "InventoryAdjustmentGroup": lambda sandbox, number: _find(
+        sandbox.state.adjustment_groups,
+        number,
+        lambda found: _typed("InventoryAdjustmentGroup", adjustment_group_view(sandbox.state, found)),
+    ),
+    "Order": lambda sandbox, number: _find(
+        sandbox.state.orders, number, lambda found: order_view(sandbox.state, found)
+    ),
+    "FulfillmentOrder": lambda sandbox, number: _find(
+        sandbox.state.fulfillment_orders, number, lambda found: fulfillment_order_view(sandbox.state, found)
+    ),
+    "Fulfillment": lambda sandbox, number: _find(
+        sandbox.state.fulfillments, number, lambda found: fulfillment_view(sandbox.state, found)
+    ),
+    "Return": lambda sandbox, number: _find(
+        sandbox.state.returns, number, lambda found: return_view(sandbox.state, found)
+    ),
+    "WebhookSubscription": lambda sandbox, number: _typed(
+        "WebhookSubscription",
+        None
+        if (subscription := sandbox.webhooks.subscriptions.get(number)) is None
+        else subscription_view(subscription),
+    ),
+}
+
+
+def _node(sandbox: Any, id: str) -> View | None:
+    if id.startswith("gid://shopify/InventoryLevel/"):
+        # A level's id names the location and, in its query, the item.
+        try:
+            item_id, location_id = parse_level_gid(id)
+        except (ValueError, InvalidGlobalId):
+            return None
+        return _typed("InventoryLevel", level_view(sandbox.state, item_id, location_id))
+    try:
+        type_name, number = parse_gid(id)
+    except InvalidGlobalId:
+        # Shopify answers a malformed id with a coercion error; the sandbox answers null, as for an unknown
+        # object, which is what an integration has to handle either way.
+        return None
+    finder = NODE_FINDERS.get(type_name)
+    return None if finder is None else finder(sandbox, number)
+
+
+def resolve_node(_root: Any, info: Any, id: str) -> View | None:
+    return _node(info.context, id)
+
+
+def resolve_nodes(_root: Any, info: Any, ids: list[str]) -> list[View | None]:
+    """One entry per id, in order, null where nothing has that id."""
+    return [_node(info.context, id) for id in ids]
+
+
 QUERY_RESOLVERS = {
     "shop": resolve_shop,
     "location": resolve_location,
@@ -180,6 +279,8 @@ QUERY_RESOLVERS = {
     "inventoryItem": resolve_inventory_item,
     "inventoryItems": resolve_inventory_items,
     "inventoryLevel": resolve_inventory_level,
+    "node": resolve_node,
+    "nodes": resolve_nodes,
 }
 
 

@@ -24,7 +24,7 @@ from typing import Any, NoReturn, TypeVar
 
 import yaml
 
-from crossdock.sandbox.shopify.catalog import InventoryItem, Location, Product, Variant
+from crossdock.sandbox.shopify.catalog import FulfillmentService, InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import ON_HAND_PARTS, Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup, Change
 from crossdock.sandbox.shopify.orders import (
@@ -40,6 +40,7 @@ from crossdock.sandbox.shopify.orders import (
     OrderLineItem,
     TrackingInfo,
 )
+from crossdock.sandbox.shopify.returns import Return, ReturnLineItem
 from crossdock.sandbox.shopify.shop_state import Clock, ShopInfo, ShopState, wall_clock
 
 DEFAULT_SHOP_NAME = "Sandbox Shop"
@@ -552,14 +553,27 @@ def _decode_fulfillment(data: Mapping[str, Any]) -> Fulfillment:
     )
 
 
+def _encode_return(returned: Return) -> dict[str, Any]:
+    out = _encode_flat(returned, skip=("line_items",))
+    out["line_items"] = [_encode_flat(line) for line in returned.line_items]
+    return out
+
+
+def _decode_return(data: Mapping[str, Any]) -> Return:
+    flat = {key: value for key, value in data.items() if key != "line_items"}
+    return _decode_flat(Return, flat, line_items=[ReturnLineItem(**line) for line in data["line_items"]])
+
+
 def _order_record_ids(state: ShopState) -> list[int]:
-    """Ids of the records inside orders, fulfillment orders and fulfillments: they share the counter."""
+    """Ids of the records inside orders, fulfillment orders, fulfillments and returns: they share the
+    counter."""
     ids = [line.id for order in state.orders.values() for line in order.line_items]
     for fulfillment_order in state.fulfillment_orders.values():
         ids += [line.id for line in fulfillment_order.line_items]
         ids += [placed.id for placed in fulfillment_order.holds]
         ids += [request.id for request in fulfillment_order.merchant_requests]
     ids += [line.id for fulfillment in state.fulfillments.values() for line in fulfillment.line_items]
+    ids += [line.id for returned in state.returns.values() for line in returned.line_items]
     return ids
 
 
@@ -589,6 +603,8 @@ def save_state(state: ShopState, path: Path) -> None:
         "orders": [_encode_order(order) for order in state.orders.values()],
         "fulfillment_orders": [_encode_fulfillment_order(fo) for fo in state.fulfillment_orders.values()],
         "fulfillments": [_encode_fulfillment(fulfillment) for fulfillment in state.fulfillments.values()],
+        "returns": [_encode_return(returned) for returned in state.returns.values()],
+        "fulfillment_services": [_encode_flat(service) for service in state.fulfillment_services.values()],
     }
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -644,6 +660,13 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
         for data in document.get("fulfillments", []):
             fulfillment = _decode_fulfillment(data)
             state.fulfillments[fulfillment.id] = fulfillment
+        # Nor do files saved before returns and fulfillment services.
+        for data in document.get("returns", []):
+            returned = _decode_return(data)
+            state.returns[returned.id] = returned
+        for data in document.get("fulfillment_services", []):
+            service = _decode_flat(FulfillmentService, data)
+            state.fulfillment_services[service.id] = service
         saved_next_id = int(document["next_id"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFileError(f"{path}: malformed state: {type(exc).__name__}: {exc}") from None
@@ -659,6 +682,8 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
             state.orders,
             state.fulfillment_orders,
             state.fulfillments,
+            state.returns,
+            state.fulfillment_services,
             _order_record_ids(state),
         )
     )

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from crossdock.sandbox.shopify.catalog import InventoryItem, Location, Product, Variant
+from crossdock.sandbox.shopify.catalog import FulfillmentService, InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup
 from crossdock.sandbox.shopify.orders import FIRST_ORDER_NUMBER, Fulfillment, FulfillmentOrder, Order
+from crossdock.sandbox.shopify.returns import Return
 
 Clock = Callable[[], datetime]
 
@@ -42,6 +43,8 @@ class ShopState:
     orders: dict[int, Order] = field(default_factory=dict)
     fulfillment_orders: dict[int, FulfillmentOrder] = field(default_factory=dict)
     fulfillments: dict[int, Fulfillment] = field(default_factory=dict)
+    returns: dict[int, Return] = field(default_factory=dict)
+    fulfillment_services: dict[int, FulfillmentService] = field(default_factory=dict)
     # The number in the next order's name ("#1001"); Shopify numbers a shop's orders from 1001.
     order_number: int = FIRST_ORDER_NUMBER
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
@@ -90,6 +93,15 @@ class ShopState:
             self.inventory_items[item_id] = item
             product.variant_ids.append(variant_id)
         return product
+
+    def stock(self, inventory_item_id: int, location_id: int, available: int) -> Quantities:
+        """Stocks the item at the location (as activating it there does) with ``available`` units; a level
+        that exists already gets its available quantity set."""
+        item = self.inventory_items[inventory_item_id]
+        level = item.levels.setdefault(location_id, Quantities())
+        level.set("available", available)
+        self.touch_level(inventory_item_id, location_id)
+        return level
 
     # -- lookups -------------------------------------------------------------------------------------
 

@@ -1,0 +1,219 @@
+"""The merchant's side of the sandbox over real HTTP: each change fires the webhooks Shopify fires, signed
+with the app secret (checked here with the standard library alone), with Shopify's headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from crossdock.sandbox.shopify.api import ShopifySandbox
+from crossdock.sandbox.shopify.app import create_sandbox_app
+from crossdock.sandbox.shopify.plans import PLANS
+from crossdock.sandbox.shopify.shop_state import ShopInfo, ShopState
+from crossdock.sandbox.shopify.webhooks.delivery import WebhookService
+from tests.support.servers import serving
+from tests.support.waiting import wait_until
+
+TOKEN = "shpat_control_test"
+SECRET = "control-test-app-secret"
+TOPICS = [
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "ORDERS_EDITED",
+    "ORDERS_PAID",
+    "ORDERS_CANCELLED",
+    "INVENTORY_LEVELS_UPDATE",
+]
+
+
+@dataclass
+class Receiver:
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def topics(self) -> list[str]:
+        with self.lock:
+            return [delivery["headers"]["x-shopify-topic"] for delivery in self.deliveries]
+
+    def of(self, topic: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [d for d in self.deliveries if d["headers"]["x-shopify-topic"] == topic]
+
+
+def receiver_app(receiver: Receiver) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/webhooks")
+    async def receive(request: Request) -> dict[str, str]:
+        raw = await request.body()
+        with receiver.lock:
+            receiver.deliveries.append({"headers": dict(request.headers), "raw": raw})
+        return {}
+
+    return app
+
+
+@dataclass
+class Shop:
+    url: str
+    sandbox: ShopifySandbox
+    receiver: Receiver
+
+    def control(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return httpx.post(
+            f"{self.url}/_sandbox{path}",
+            json=body or {},
+            headers={"X-Shopify-Access-Token": TOKEN},
+            timeout=10,
+        )
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return httpx.post(
+            f"{self.url}/admin/api/2026-07/graphql.json",
+            json={"query": query, "variables": variables or {}},
+            headers={"X-Shopify-Access-Token": TOKEN},
+            timeout=10,
+        ).json()
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    state = ShopState(
+        ShopInfo(7, "Acme Outdoor", "acme.myshopify.com"), clock=lambda: datetime(2026, 11, 2, tzinfo=UTC)
+    )
+    warehouse = state.add_location("Warehouse")
+    state.add_product("Trail tent", [("TENT-2P", "199.00", {warehouse.id: 10})])
+    state.add_product("Stove", [("STOVE-1", "49.00", {warehouse.id: 5})])
+    sandbox = ShopifySandbox(state, PLANS["standard"], webhooks=WebhookService(SECRET))
+    receiver = Receiver()
+    with (
+        serving(receiver_app(receiver)) as receiver_url,
+        serving(create_sandbox_app(sandbox, access_token=TOKEN)) as url,
+    ):
+        shop = Shop(url, sandbox, receiver)
+        for topic in TOPICS:
+            created = shop.graphql(
+                "mutation($topic: WebhookSubscriptionTopic!, $uri: String!) {"
+                " webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri})"
+                " { userErrors { message } } }",
+                {"topic": topic, "uri": f"{receiver_url}/webhooks"},
+            )
+            assert created["data"]["webhookSubscriptionCreate"]["userErrors"] == [], created
+        try:
+            yield shop
+        finally:
+            sandbox.webhooks.stop()
+
+
+def verified_body(delivery: dict[str, Any]) -> dict[str, Any]:
+    expected = base64.b64encode(hmac.new(SECRET.encode(), delivery["raw"], hashlib.sha256).digest()).decode()
+    assert hmac.compare_digest(expected, delivery["headers"]["x-shopify-hmac-sha256"])
+    return json.loads(delivery["raw"])  # type: ignore[no-any-return]
+
+
+def test_placing_a_paid_order_fires_create_and_paid_signed(shop: Shop) -> None:
+    placed = shop.control(
+        "/orders",
+        {
+            "lines": [{"sku": "TENT-2P", "quantity": 2}],
+            "email": "jo@example.com",
+            "shipping_address": {
+                "first_name": "Jo",
+                "address1": "1 Main St",
+                "city": "Reno",
+                "zip": "89501",
+                "country_code": "US",
+            },
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    wait_until(
+        lambda: {"orders/create", "orders/paid"} <= set(shop.receiver.topics()), what="the order webhooks"
+    )
+    delivery = shop.receiver.of("orders/create")[0]
+    body = verified_body(delivery)
+    assert body["name"] == placed.json()["name"]
+    assert [(line["sku"], line["quantity"]) for line in body["line_items"]] == [("TENT-2P", 2)]
+    headers = delivery["headers"]
+    assert headers["x-shopify-shop-domain"] == "acme.myshopify.com"
+    assert headers["x-shopify-api-version"] == "2026-07"
+    assert (
+        headers["x-shopify-webhook-id"]
+        and headers["x-shopify-event-id"]
+        and headers["x-shopify-triggered-at"]
+    )
+
+
+def test_editing_and_cancelling_fire_edited_updated_and_cancelled(shop: Shop) -> None:
+    placed = shop.control(
+        "/orders", {"lines": [{"sku": "TENT-2P", "quantity": 2}, {"sku": "STOVE-1", "quantity": 1}]}
+    )
+    order_id = placed.json()["id"]
+    order = shop.graphql(
+        "query($id: ID!) { order(id: $id) { lineItems(first: 5) { nodes { id sku } } } }", {"id": order_id}
+    )["data"]["order"]
+    tent_line = next(node["id"] for node in order["lineItems"]["nodes"] if node["sku"] == "TENT-2P")
+    edited = shop.control(f"/orders/{order_id}/edit", {"set_quantities": {tent_line: 1}})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["removals"][0]["delta"] == -1
+    wait_until(lambda: "orders/edited" in shop.receiver.topics(), what="orders/edited")
+    cancelled = shop.control(f"/orders/{order_id}/cancel", {"reason": "CUSTOMER", "restock": True})
+    assert cancelled.status_code == 200, cancelled.text
+    wait_until(lambda: "orders/cancelled" in shop.receiver.topics(), what="orders/cancelled")
+    assert verified_body(shop.receiver.of("orders/cancelled")[0])["cancel_reason"] == "customer"
+    stock = shop.graphql(
+        '{ productVariants(first: 1, query: "sku:TENT-2P") { nodes { inventoryItem {'
+        ' inventoryLevels(first: 1) { nodes { quantities(names: ["available", "committed"]) {'
+        " name quantity } } } } } } }"
+    )
+    levels = stock["data"]["productVariants"]["nodes"][0]["inventoryItem"]["inventoryLevels"]["nodes"][0]
+    assert levels["quantities"] == [
+        {"name": "available", "quantity": 10},
+        {"name": "committed", "quantity": 0},
+    ]
+
+
+def test_stock_changed_by_hand_fires_inventory_levels_update(shop: Shop) -> None:
+    changed = shop.control("/inventory", {"sku": "STOVE-1", "location": "Warehouse", "available": 3})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["available"] == 3
+    wait_until(lambda: "inventory_levels/update" in shop.receiver.topics(), what="inventory_levels/update")
+    assert verified_body(shop.receiver.of("inventory_levels/update")[0])["available"] == 3
+
+
+def test_the_delivery_log_and_faults_are_reachable(shop: Shop) -> None:
+    set_faults = httpx.put(
+        f"{shop.url}/_sandbox/webhooks/faults",
+        json={"drop_rate": 1.0},
+        headers={"X-Shopify-Access-Token": TOKEN},
+        timeout=10,
+    )
+    assert set_faults.status_code == 200
+    shop.control("/inventory", {"sku": "STOVE-1", "location": "Warehouse", "delta": -1})
+    log = wait_until(
+        lambda: [
+            entry
+            for entry in httpx.get(
+                f"{shop.url}/_sandbox/webhooks/deliveries",
+                headers={"X-Shopify-Access-Token": TOKEN},
+                timeout=10,
+            ).json()
+            if entry["outcome"] == "dropped"
+        ],
+        what="the dropped delivery in the log",
+    )
+    assert log[0]["topic"] == "inventory_levels/update"
+    assert "inventory_levels/update" not in shop.receiver.topics()
+    refused = httpx.get(f"{shop.url}/_sandbox/webhooks/deliveries", timeout=10)
+    assert refused.status_code == 401
