@@ -33,7 +33,13 @@ TOPICS = [
     "ORDERS_EDITED",
     "ORDERS_PAID",
     "ORDERS_CANCELLED",
+    "ORDERS_FULFILLED",
+    "ORDERS_PARTIALLY_FULFILLED",
     "INVENTORY_LEVELS_UPDATE",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_SUBMITTED",
+    "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED",
+    "FULFILLMENT_ORDERS_PLACED_ON_HOLD",
+    "FULFILLMENT_ORDERS_HOLD_RELEASED",
 ]
 
 
@@ -217,3 +223,50 @@ def test_the_delivery_log_and_faults_are_reachable(shop: Shop) -> None:
     assert "inventory_levels/update" not in shop.receiver.topics()
     refused = httpx.get(f"{shop.url}/_sandbox/webhooks/deliveries", timeout=10)
     assert refused.status_code == 401
+
+
+def test_the_warehouse_side_over_graphql_fires_the_fulfillment_webhooks(shop: Shop) -> None:
+    order_id = shop.control("/orders", {"lines": [{"sku": "TENT-2P", "quantity": 2}]}).json()["id"]
+    fulfillment_order = shop.graphql(
+        "query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 1) { nodes { id lineItems(first: 1) {"
+        " nodes { id } } } } } }",
+        {"id": order_id},
+    )["data"]["order"]["fulfillmentOrders"]["nodes"][0]
+    requested = shop.control(
+        f"/fulfillment-orders/{fulfillment_order['id']}/request-fulfillment", {"message": "go"}
+    )
+    assert requested.json() == {"status": "OPEN", "request_status": "SUBMITTED"}
+    accepted = shop.graphql(
+        "mutation($id: ID!) { fulfillmentOrderAcceptFulfillmentRequest(id: $id) { userErrors { message } } }",
+        {"id": fulfillment_order["id"]},
+    )
+    assert accepted["data"]["fulfillmentOrderAcceptFulfillmentRequest"]["userErrors"] == []
+    line_id = fulfillment_order["lineItems"]["nodes"][0]["id"]
+    fulfill = """mutation($input: FulfillmentInput!) { fulfillmentCreate(fulfillment: $input) {
+      fulfillment { id } userErrors { message } } }"""
+    for _ in range(2):
+        created = shop.graphql(
+            fulfill,
+            {
+                "input": {
+                    "lineItemsByFulfillmentOrder": [
+                        {
+                            "fulfillmentOrderId": fulfillment_order["id"],
+                            "fulfillmentOrderLineItems": [{"id": line_id, "quantity": 1}],
+                        }
+                    ],
+                    "trackingInfo": {"company": "UPS", "number": "1Z999", "url": "https://ups.example/1Z999"},
+                }
+            },
+        )
+        assert created["data"]["fulfillmentCreate"]["userErrors"] == [], created
+    expected = [
+        "fulfillment_orders/fulfillment_request_submitted",
+        "fulfillment_orders/fulfillment_request_accepted",
+        "orders/partially_fulfilled",
+        "orders/fulfilled",
+    ]
+    wait_until(lambda: set(expected) <= set(shop.receiver.topics()), what="the fulfillment webhooks")
+    submitted = verified_body(shop.receiver.of("fulfillment_orders/fulfillment_request_submitted")[0])
+    assert submitted["original_fulfillment_order"]["id"] == fulfillment_order["id"]
+    assert verified_body(shop.receiver.of("orders/fulfilled")[0])["fulfillment_status"] == "fulfilled"

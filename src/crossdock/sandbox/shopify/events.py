@@ -16,6 +16,7 @@ import structlog
 from crossdock.sandbox.shopify.fulfillment_services import fulfillment_service_callback
 from crossdock.sandbox.shopify.order_edits import OrderEdit
 from crossdock.sandbox.shopify.orders import FulfillmentOrder, Order
+from crossdock.sandbox.shopify.returns import Return
 from crossdock.sandbox.shopify.webhooks import payloads
 
 if TYPE_CHECKING:
@@ -104,3 +105,27 @@ def _notify_fulfillment_service(sandbox: ShopifySandbox, url: str, body: dict[st
             log.warning("fulfillment service notification failed", url=url, error=repr(error))
 
     threading.Thread(target=send, name="fulfillment-service-notification", daemon=True).start()
+
+
+def fulfillment_order_changed(
+    sandbox: ShopifySandbox, fulfillment_order: FulfillmentOrder, topic: str, message: str | None = None
+) -> None:
+    payload = payloads.fulfillment_order_payload(sandbox.state, fulfillment_order, topic, message=message)
+    _emit(sandbox, topic, payload)
+
+
+def fulfillment_created(sandbox: ShopifySandbox, order: Order) -> None:
+    """orders/fulfilled once nothing of the order remains to ship, orders/partially_fulfilled before."""
+    state = sandbox.state
+    remaining = sum(
+        line.remaining_quantity
+        for fulfillment_order_id in order.fulfillment_order_ids
+        for line in state.fulfillment_orders[fulfillment_order_id].line_items
+    )
+    topic = "orders/partially_fulfilled" if remaining else "orders/fulfilled"
+    _emit(sandbox, topic, payloads.order_payload(state, order))
+    order_updated(sandbox, order)
+
+
+def return_changed(sandbox: ShopifySandbox, return_record: Return, topic: str) -> None:
+    _emit(sandbox, topic, payloads.return_payload(sandbox.state, return_record, topic))

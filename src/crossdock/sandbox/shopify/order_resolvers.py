@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
-from crossdock.sandbox.shopify import orders, returns
+from crossdock.sandbox.shopify import events, orders, returns
 from crossdock.sandbox.shopify.connections import page
 from crossdock.sandbox.shopify.fulfillment_services import service_location_ids
 from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
@@ -213,6 +213,7 @@ def resolve_fulfillment_create(
         )
     except OrderError as error:
         return {"fulfillment": None, "userErrors": [_user_error(error, with_code=False)]}
+    events.fulfillment_created(info.context, state.orders[created.order_id])
     return {"fulfillment": fulfillment_view(state, created), "userErrors": []}
 
 
@@ -235,7 +236,7 @@ def resolve_fulfillment_tracking_info_update(
 
 
 def _fulfillment_order_mutation(
-    operation: Callable[[ShopState, int, str | None], orders.FulfillmentOrder],
+    operation: Callable[[ShopState, int, str | None], orders.FulfillmentOrder], topic: str
 ) -> Callable[..., View]:
     """A resolver for the request dialogue: ``(id, message)`` in, ``{fulfillmentOrder, userErrors}`` out."""
 
@@ -245,6 +246,11 @@ def _fulfillment_order_mutation(
             changed = operation(state, _fulfillment_order_id(id), message)
         except OrderError as error:
             return {"fulfillmentOrder": None, "userErrors": [_user_error(error, with_code=False)]}
+        if topic.endswith("_submitted"):  # the service is told as well
+            kind = "CANCELLATION_REQUEST" if "cancellation" in topic else "FULFILLMENT_REQUEST"
+            events.fulfillment_requested(info.context, changed, kind=kind)
+        else:
+            events.fulfillment_order_changed(info.context, changed, topic, message)
         return {"fulfillmentOrder": fulfillment_order_view(state, changed), "userErrors": []}
 
     return resolve
@@ -263,6 +269,7 @@ def resolve_fulfillment_order_submit_fulfillment_request(
             "unsubmittedFulfillmentOrder": None,
             "userErrors": [_user_error(error, with_code=False)],
         }
+    events.fulfillment_requested(info.context, submitted, kind="FULFILLMENT_REQUEST")
     view = fulfillment_order_view(state, submitted)
     # The whole fulfillment order is submitted: nothing is split off unsubmitted.
     return {
@@ -302,6 +309,7 @@ def resolve_fulfillment_order_hold(
             "userErrors": [_user_error(error, with_code=True)],
         }
     held = state.fulfillment_orders[fulfillment_order_id]
+    events.fulfillment_order_changed(info.context, held, "fulfillment_orders/placed_on_hold")
     view = fulfillment_order_view(state, held)
     hold_view = next(
         shown for shown in view["fulfillmentHolds"] if shown["id"] == gid("FulfillmentHold", placed.id)
@@ -333,6 +341,7 @@ def resolve_fulfillment_order_release_hold(
             "fulfillmentOrder": None,
             "userErrors": [{"field": error.field, "message": error.message, "code": code}],
         }
+    events.fulfillment_order_changed(info.context, released, "fulfillment_orders/hold_released")
     return {"fulfillmentOrder": fulfillment_order_view(state, released), "userErrors": []}
 
 
@@ -344,7 +353,7 @@ def resolve_order_cancel(
         number = _number(orderId, "Order")
         if number is None:
             raise OrderError(["orderId"], "Order does not exist.", "NOT_FOUND")
-        orders.cancel_order(state, number, reason, restock)
+        cancelled = orders.cancel_order(state, number, reason, restock)
     except OrderError as error:
         field = ["orderId"] if error.field == ["id"] else error.field
         return {
@@ -352,6 +361,7 @@ def resolve_order_cancel(
             "orderCancelUserErrors": [{"field": field, "message": error.message, "code": error.code}],
             "userErrors": [{"field": field, "message": error.message}],
         }
+    events.order_cancelled(info.context, cancelled)
     # Shopify cancels in a background job; the sandbox has already finished when it answers.
     return {
         "job": {"id": gid("Job", state.next_id()), "done": True},
@@ -371,6 +381,7 @@ def _tags_mutation(operation: Callable[[ShopState, int, list[str]], orders.Order
             changed = operation(state, number, tags)
         except OrderError as error:
             return {"node": None, "userErrors": [_user_error(error, with_code=False)]}
+        events.order_updated(info.context, changed)
         return {"node": order_view(state, changed), "userErrors": []}
 
     return resolve
@@ -386,12 +397,18 @@ def resolve_return(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None
     return None if returned is None else return_view(state, returned)
 
 
-def _return_payload(state: ShopState, outcome: Callable[[], returns.Return]) -> View:
-    """``{return, userErrors}``: the return made or moved by ``outcome``, or its refusal."""
+def _return_payload(
+    info: GraphQLResolveInfo, outcome: Callable[[], returns.Return], topic: str | None
+) -> View:
+    """``{return, userErrors}``: the return made or moved by ``outcome``, or its refusal; ``topic`` is the
+    webhook a success fires."""
+    state = _state(info)
     try:
         returned = outcome()
     except OrderError as error:
         return {"return": None, "userErrors": [_user_error(error, with_code=True)]}
+    if topic is not None:
+        events.return_changed(info.context, returned, topic)
     return {"return": return_view(state, returned), "userErrors": []}
 
 
@@ -435,13 +452,14 @@ def resolve_return_create(_root: Any, info: GraphQLResolveInfo, returnInput: dic
         # requestedAt is not kept: the sandbox dates a return when it is created.
         return returns.create_return(state, *_return_lines(state, "returnInput", returnInput))
 
-    return _return_payload(state, outcome)
+    # A return the merchant creates is open at once; no returns/* topic announces it.
+    return _return_payload(info, outcome, None)
 
 
 def resolve_return_request(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
     state = _state(info)
     return _return_payload(
-        state, lambda: returns.request_return(state, *_return_lines(state, "input", input))
+        info, lambda: returns.request_return(state, *_return_lines(state, "input", input)), "returns/request"
     )
 
 
@@ -454,7 +472,7 @@ def resolve_return_approve_request(_root: Any, info: GraphQLResolveInfo, input: 
         except OrderError as error:
             raise _in_input(error) from None
 
-    return _return_payload(state, outcome)
+    return _return_payload(info, outcome, "returns/approve")
 
 
 def resolve_return_decline_request(_root: Any, info: GraphQLResolveInfo, input: dict[str, Any]) -> View:
@@ -471,15 +489,15 @@ def resolve_return_decline_request(_root: Any, info: GraphQLResolveInfo, input: 
         except OrderError as error:
             raise _in_input(error) from None
 
-    return _return_payload(state, outcome)
+    return _return_payload(info, outcome, "returns/decline")
 
 
-def _return_move(operation: Callable[[ShopState, int], returns.Return]) -> Callable[..., View]:
+def _return_move(operation: Callable[[ShopState, int], returns.Return], topic: str) -> Callable[..., View]:
     """A resolver for ``returnClose`` / ``returnReopen``: ``(id)`` in, ``{return, userErrors}`` out."""
 
     def resolve(_root: Any, info: GraphQLResolveInfo, id: str) -> View:
         state = _state(info)
-        return _return_payload(state, lambda: operation(state, _return_id(id, ["id"])))
+        return _return_payload(info, lambda: operation(state, _return_id(id, ["id"])), topic)
 
     return resolve
 
@@ -499,17 +517,19 @@ MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
     "fulfillmentTrackingInfoUpdate": resolve_fulfillment_tracking_info_update,
     "fulfillmentOrderSubmitFulfillmentRequest": resolve_fulfillment_order_submit_fulfillment_request,
     "fulfillmentOrderAcceptFulfillmentRequest": _fulfillment_order_mutation(
-        orders.accept_fulfillment_request
+        orders.accept_fulfillment_request, "fulfillment_orders/fulfillment_request_accepted"
     ),
     "fulfillmentOrderRejectFulfillmentRequest": _fulfillment_order_mutation(
-        orders.reject_fulfillment_request
+        orders.reject_fulfillment_request, "fulfillment_orders/fulfillment_request_rejected"
     ),
-    "fulfillmentOrderSubmitCancellationRequest": _fulfillment_order_mutation(orders.request_cancellation),
+    "fulfillmentOrderSubmitCancellationRequest": _fulfillment_order_mutation(
+        orders.request_cancellation, "fulfillment_orders/cancellation_request_submitted"
+    ),
     "fulfillmentOrderAcceptCancellationRequest": _fulfillment_order_mutation(
-        orders.accept_cancellation_request
+        orders.accept_cancellation_request, "fulfillment_orders/cancellation_request_accepted"
     ),
     "fulfillmentOrderRejectCancellationRequest": _fulfillment_order_mutation(
-        orders.reject_cancellation_request
+        orders.reject_cancellation_request, "fulfillment_orders/cancellation_request_rejected"
     ),
     "fulfillmentOrderHold": resolve_fulfillment_order_hold,
     "fulfillmentOrderReleaseHold": resolve_fulfillment_order_release_hold,
@@ -520,8 +540,8 @@ MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
     "returnRequest": resolve_return_request,
     "returnApproveRequest": resolve_return_approve_request,
     "returnDeclineRequest": resolve_return_decline_request,
-    "returnClose": _return_move(returns.close_return),
-    "returnReopen": _return_move(returns.reopen_return),
+    "returnClose": _return_move(returns.close_return, "returns/close"),
+    "returnReopen": _return_move(returns.reopen_return, "returns/reopen"),
 }
 
 
