@@ -245,21 +245,37 @@ def sandbox_shopify(
     throttled_status: Annotated[
         int, typer.Option(help="HTTP status of a THROTTLED answer: 200 as Shopify, or 429")
     ] = 200,
+    webhook_time_scale: Annotated[
+        float,
+        typer.Option(
+            help="speed of the webhook retry schedule (8 retries over ~4 h at 1.0; 0.001 runs it in ~15 s)"
+        ),
+    ] = 1.0,
+    webhook_duplicate_rate: Annotated[
+        float, typer.Option(help="share of webhook deliveries sent twice with the same webhook id (0 to 1)")
+    ] = 0.0,
+    webhook_drop_rate: Annotated[
+        float, typer.Option(help="share of webhook events never delivered, as Shopify may lose one (0 to 1)")
+    ] = 0.0,
+    webhook_reorder: Annotated[
+        bool, typer.Option(help="deliver webhooks out of order (each held a random 0-0.5 s)")
+    ] = False,
+    webhook_delay: Annotated[float, typer.Option(help="seconds before every first webhook delivery")] = 0.0,
+    webhook_seed: Annotated[int, typer.Option(help="seed of the fault draws, for a reproducible run")] = 0,
 ) -> None:
     """Run a Shopify shop emulator: the Admin GraphQL API 2026-07 with Shopify's validation, query cost,
     throttling and idempotency."""
     from crossdock.sandbox.shopify.app import API_VERSION, create_sandbox_app
     from crossdock.sandbox.shopify.plans import PLANS
     from crossdock.sandbox.shopify.seed import save_state
-    from crossdock.sandbox.shopify.server import (
-        DEFAULT_ACCESS_TOKEN,
-        DEFAULT_APP_SECRET,
-        SandboxSettings,
-        build_sandbox,
-    )
+    from crossdock.sandbox.shopify.server import DEFAULT_ACCESS_TOKEN, SandboxSettings, build_sandbox
+    from crossdock.sandbox.shopify.webhooks.delivery import DEFAULT_APP_SECRET, DeliveryFaults
 
     if plan not in PLANS:
         typer.echo(f"crossdock: --plan must be one of {', '.join(PLANS)} (got {plan!r})", err=True)
+        raise typer.Exit(code=2)
+    if not (0 <= webhook_duplicate_rate <= 1 and 0 <= webhook_drop_rate <= 1 and webhook_time_scale > 0):
+        typer.echo("crossdock: webhook rates must be within 0..1 and the time scale above 0", err=True)
         raise typer.Exit(code=2)
     if throttled_status not in (200, 429):
         typer.echo("crossdock: --throttled-status must be 200 or 429", err=True)
@@ -273,6 +289,14 @@ def sandbox_shopify(
         access_token=access_token or DEFAULT_ACCESS_TOKEN,
         app_secret=app_secret or DEFAULT_APP_SECRET,
         throttled_status=throttled_status,
+        faults=DeliveryFaults(
+            time_scale=webhook_time_scale,
+            duplicate_rate=webhook_duplicate_rate,
+            drop_rate=webhook_drop_rate,
+            reorder=webhook_reorder,
+            delay_seconds=webhook_delay,
+            seed=webhook_seed,
+        ),
     )
     sandbox = build_sandbox(settings)
     state = sandbox.state
@@ -282,12 +306,14 @@ def sandbox_shopify(
         f"  endpoint:     http://{host}:{port}/admin/api/{API_VERSION}/graphql.json\n"
         f"  access token: {settings.access_token}\n"
         f"  app secret:   {settings.app_secret}\n"
-        f"  catalog:      {len(state.locations)} location(s), {len(state.variants)} SKU(s)",
+        f"  catalog:      {len(state.locations)} location(s), {len(state.variants)} SKU(s)\n"
+        f"  control API:  http://{host}:{port}/_sandbox/ (same token)",
         err=True,
     )
     try:
         _serve(create_sandbox_app(sandbox, access_token=settings.access_token), host, port)
     finally:
+        sandbox.webhooks.stop()
         if state_file is not None:
             save_state(sandbox.state, state_file)
             typer.echo(f"saved the shop to {state_file}", err=True)

@@ -3,16 +3,16 @@ plan, credentials, and the HTTP server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossdock.sandbox.shopify.api import ShopifySandbox
 from crossdock.sandbox.shopify.plans import PLANS, PlanName
 from crossdock.sandbox.shopify.seed import generate, load_seed, load_state
 from crossdock.sandbox.shopify.shop_state import ShopState
+from crossdock.sandbox.shopify.webhooks.delivery import DEFAULT_APP_SECRET, DeliveryFaults, WebhookService
 
 DEFAULT_ACCESS_TOKEN = "shpat_crossdock_sandbox"
-DEFAULT_APP_SECRET = "crossdock-sandbox-app-secret"
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class SandboxSettings:
     access_token: str = DEFAULT_ACCESS_TOKEN
     app_secret: str = DEFAULT_APP_SECRET
     throttled_status: int = 200
+    faults: DeliveryFaults = field(default_factory=DeliveryFaults)
 
 
 def initial_state(settings: SandboxSettings) -> ShopState:
@@ -38,5 +39,8 @@ def initial_state(settings: SandboxSettings) -> ShopState:
 
 def build_sandbox(settings: SandboxSettings) -> ShopifySandbox:
     return ShopifySandbox(
-        initial_state(settings), PLANS[settings.plan], throttled_status=settings.throttled_status
+        initial_state(settings),
+        PLANS[settings.plan],
+        throttled_status=settings.throttled_status,
+        webhooks=WebhookService(settings.app_secret, faults=settings.faults),
     )
