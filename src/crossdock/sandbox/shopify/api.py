@@ -34,6 +34,7 @@ from crossdock.sandbox.shopify.inventory_resolvers import (
     idempotency_key,
     install_mutation_resolvers,
 )
+from crossdock.sandbox.shopify.metafields import install_metafield_resolvers
 from crossdock.sandbox.shopify.order_resolvers import install_order_resolvers
 from crossdock.sandbox.shopify.plans import SINGLE_QUERY_MAX_COST, Plan
 from crossdock.sandbox.shopify.root_resolvers import install_query_resolvers
@@ -54,6 +55,7 @@ def sandbox_schema() -> GraphQLSchema:
     install_mutation_resolvers(schema)
     install_webhook_resolvers(schema)
     install_order_resolvers(schema)
+    install_metafield_resolvers(schema)
     install_fulfillment_service_resolvers(schema)
     return schema
 

@@ -27,6 +27,7 @@ import yaml
 from crossdock.sandbox.shopify.catalog import FulfillmentService, InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import ON_HAND_PARTS, Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup, Change
+from crossdock.sandbox.shopify.metafields import Metafield
 from crossdock.sandbox.shopify.orders import (
     FIRST_ORDER_NUMBER,
     FulfilledLineItem,
@@ -605,6 +606,7 @@ def save_state(state: ShopState, path: Path) -> None:
         "fulfillments": [_encode_fulfillment(fulfillment) for fulfillment in state.fulfillments.values()],
         "returns": [_encode_return(returned) for returned in state.returns.values()],
         "fulfillment_services": [_encode_flat(service) for service in state.fulfillment_services.values()],
+        "metafields": [_encode_flat(metafield) for metafield in state.metafields.values()],
     }
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -667,6 +669,9 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
         for data in document.get("fulfillment_services", []):
             service = _decode_flat(FulfillmentService, data)
             state.fulfillment_services[service.id] = service
+        for data in document.get("metafields", []):
+            metafield = _decode_flat(Metafield, data)
+            state.metafields[metafield.id] = metafield
         saved_next_id = int(document["next_id"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFileError(f"{path}: malformed state: {type(exc).__name__}: {exc}") from None

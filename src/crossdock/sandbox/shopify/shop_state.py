@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from crossdock.sandbox.shopify.catalog import FulfillmentService, InventoryItem, Location, Product, Variant
 from crossdock.sandbox.shopify.inventory import Quantities
 from crossdock.sandbox.shopify.inventory_mutations import AdjustmentGroup
+from crossdock.sandbox.shopify.metafields import Metafield
 from crossdock.sandbox.shopify.orders import FIRST_ORDER_NUMBER, Fulfillment, FulfillmentOrder, Order
 from crossdock.sandbox.shopify.returns import Return
 
@@ -45,6 +46,7 @@ class ShopState:
     fulfillments: dict[int, Fulfillment] = field(default_factory=dict)
     returns: dict[int, Return] = field(default_factory=dict)
     fulfillment_services: dict[int, FulfillmentService] = field(default_factory=dict)
+    metafields: dict[int, Metafield] = field(default_factory=dict)
     # The number in the next order's name ("#1001"); Shopify numbers a shop's orders from 1001.
     order_number: int = FIRST_ORDER_NUMBER
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
