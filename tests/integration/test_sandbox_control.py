@@ -11,11 +11,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from jsonschema import Draft202012Validator
 
 from crossdock.sandbox.shopify.api import ShopifySandbox
 from crossdock.sandbox.shopify.app import create_sandbox_app
@@ -40,6 +42,7 @@ TOPICS = [
     "FULFILLMENT_ORDERS_FULFILLMENT_REQUEST_ACCEPTED",
     "FULFILLMENT_ORDERS_PLACED_ON_HOLD",
     "FULFILLMENT_ORDERS_HOLD_RELEASED",
+    "RETURNS_REQUEST",
 ]
 
 
@@ -120,6 +123,25 @@ def shop() -> Iterator[Shop]:
             yield shop
         finally:
             sandbox.webhooks.stop()
+        assert_every_delivery_matches_shopifys_schema(receiver)
+
+
+SCHEMAS = (
+    Path(__file__).resolve().parents[2] / ".cache/npm/node_modules/shopify-webhook-schemas/schemas/2026-07"
+)
+
+
+def assert_every_delivery_matches_shopifys_schema(receiver: Receiver) -> None:
+    """Every payload the sandbox sent in the test, checked against Shopify's JSON Schema for its topic."""
+    if not SCHEMAS.exists():
+        return  # make test installs them; test_sandbox_webhook_payloads.py says so when they are absent
+    for delivery in receiver.deliveries:
+        topic = delivery["headers"]["x-shopify-topic"]
+        schema = json.loads((SCHEMAS / f"{topic}.json").read_text())
+        problems = [
+            error.message for error in Draft202012Validator(schema).iter_errors(json.loads(delivery["raw"]))
+        ]
+        assert problems == [], (topic, problems[:5])
 
 
 def verified_body(delivery: dict[str, Any]) -> dict[str, Any]:
@@ -270,3 +292,26 @@ def test_the_warehouse_side_over_graphql_fires_the_fulfillment_webhooks(shop: Sh
     submitted = verified_body(shop.receiver.of("fulfillment_orders/fulfillment_request_submitted")[0])
     assert submitted["original_fulfillment_order"]["id"] == fulfillment_order["id"]
     assert verified_body(shop.receiver.of("orders/fulfilled")[0])["fulfillment_status"] == "fulfilled"
+
+
+def test_a_customer_return_request_fires_returns_request(shop: Shop) -> None:
+    order_id = shop.control("/orders", {"lines": [{"sku": "STOVE-1", "quantity": 2}]}).json()["id"]
+    fulfillment_order_id = shop.graphql(
+        "query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 1) { nodes { id } } } }",
+        {"id": order_id},
+    )["data"]["order"]["fulfillmentOrders"]["nodes"][0]["id"]
+    shipped = shop.graphql(
+        "mutation($input: FulfillmentInput!) {"
+        " fulfillmentCreate(fulfillment: $input) { userErrors { message } } }",
+        {"input": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fulfillment_order_id}]}},
+    )
+    assert shipped["data"]["fulfillmentCreate"]["userErrors"] == []
+    too_many = shop.control(f"/orders/{order_id}/returns", {"lines": [{"sku": "STOVE-1", "quantity": 3}]})
+    assert too_many.status_code == 422
+    asked = shop.control(
+        f"/orders/{order_id}/returns", {"lines": [{"sku": "STOVE-1", "quantity": 1, "reason": "DEFECTIVE"}]}
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "REQUESTED"
+    wait_until(lambda: "returns/request" in shop.receiver.topics(), what="returns/request")
+    assert verified_body(shop.receiver.of("returns/request")[0])["status"] == "requested"

@@ -24,6 +24,7 @@ from crossdock.sandbox.shopify.orders import (
     request_cancellation,
     request_fulfillment,
 )
+from crossdock.sandbox.shopify.returns import ReturnLineRequest, request_return, returnable_quantity
 from crossdock.sandbox.shopify.webhooks.delivery import DeliveryFaults
 
 
@@ -72,6 +73,17 @@ class Cancellation(BaseModel):
 
 class Request_(BaseModel):
     message: str | None = None
+
+
+class ReturnedLine(BaseModel):
+    sku: str
+    quantity: int = Field(gt=0)
+    reason: str = "UNKNOWN"  # a ReturnReason value: DEFECTIVE, SIZE_TOO_SMALL, UNWANTED, …
+    customer_note: str | None = None
+
+
+class ReturnRequest(BaseModel):
+    lines: list[ReturnedLine] = Field(min_length=1)
 
 
 class StockChange(BaseModel):
@@ -207,6 +219,36 @@ def create_control_router(sandbox: ShopifySandbox, access_token: str) -> APIRout
             )
             events.fulfillment_requested(sandbox, fulfillment_order, kind="CANCELLATION_REQUEST")
             return {"status": fulfillment_order.status, "request_status": fulfillment_order.request_status}
+
+        return locked(act)  # type: ignore[no-any-return]
+
+    @router.post("/orders/{order_id:path}/returns", status_code=201)
+    def ask_for_return(order_id: str, body: ReturnRequest) -> dict[str, Any]:
+        """The customer asks to send units back, naming SKUs; they are matched to the units shipped."""
+
+        def act() -> dict[str, Any]:
+            order = get_order(state, _number(order_id, "Order"))
+            requested = []
+            for wanted in body.lines:
+                left = wanted.quantity
+                for fulfillment_id in order.fulfillment_ids:
+                    for shipped in state.fulfillments[fulfillment_id].line_items:
+                        if left and order.line_item(shipped.line_item_id).sku == wanted.sku:
+                            take = min(left, returnable_quantity(state, shipped.id))
+                            if take:
+                                requested.append(
+                                    ReturnLineRequest(
+                                        shipped.id, take, wanted.reason, "", wanted.customer_note
+                                    )
+                                )
+                                left -= take
+                if left:
+                    raise HTTPException(
+                        status_code=422, detail=f"{wanted.quantity} unit(s) of {wanted.sku} were not shipped"
+                    )
+            returned = request_return(state, order.id, requested)
+            events.return_changed(sandbox, returned, "returns/request")
+            return {"id": gid("Return", returned.id), "name": returned.name, "status": returned.status}
 
         return locked(act)  # type: ignore[no-any-return]
 
