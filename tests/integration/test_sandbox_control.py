@@ -49,6 +49,7 @@ TOPICS = [
 @dataclass
 class Receiver:
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def topics(self) -> list[str]:
@@ -70,6 +71,13 @@ def receiver_app(receiver: Receiver) -> FastAPI:
             receiver.deliveries.append({"headers": dict(request.headers), "raw": raw})
         return {}
 
+    @app.post("/service/fulfillment_order_notification")
+    async def notified(request: Request) -> dict[str, str]:
+        raw = await request.body()
+        with receiver.lock:
+            receiver.notifications.append({"headers": dict(request.headers), "raw": raw})
+        return {}
+
     return app
 
 
@@ -78,6 +86,7 @@ class Shop:
     url: str
     sandbox: ShopifySandbox
     receiver: Receiver
+    receiver_url: str
 
     def control(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
         return httpx.post(
@@ -110,7 +119,7 @@ def shop() -> Iterator[Shop]:
         serving(receiver_app(receiver)) as receiver_url,
         serving(create_sandbox_app(sandbox, access_token=TOKEN)) as url,
     ):
-        shop = Shop(url, sandbox, receiver)
+        shop = Shop(url, sandbox, receiver, receiver_url)
         for topic in TOPICS:
             created = shop.graphql(
                 "mutation($topic: WebhookSubscriptionTopic!, $uri: String!) {"
@@ -315,3 +324,33 @@ def test_a_customer_return_request_fires_returns_request(shop: Shop) -> None:
     assert asked.json()["status"] == "REQUESTED"
     wait_until(lambda: "returns/request" in shop.receiver.topics(), what="returns/request")
     assert verified_body(shop.receiver.of("returns/request")[0])["status"] == "requested"
+
+
+def test_a_fulfillment_service_is_notified_at_its_callback_when_work_is_requested(shop: Shop) -> None:
+    created = shop.graphql(
+        'mutation($url: URL!) { fulfillmentServiceCreate(name: "Acme 3PL", callbackUrl: $url,'
+        " inventoryManagement: true, trackingSupport: true) { fulfillmentService { id location { id } }"
+        " userErrors { message } } }",
+        {"url": f"{shop.receiver_url}/service"},
+    )["data"]["fulfillmentServiceCreate"]
+    assert created["userErrors"] == []
+    location_id = created["fulfillmentService"]["location"]["id"]
+    variant = shop.sandbox.state.variant_by_sku("TENT-2P")
+    assert variant is not None
+    shop.sandbox.state.stock(variant.inventory_item_id, int(location_id.rsplit("/", 1)[1]), 4)
+    order_id = shop.control(
+        "/orders", {"lines": [{"sku": "TENT-2P", "quantity": 1}], "location_id": location_id}
+    ).json()["id"]
+    fulfillment_order_id = shop.graphql(
+        "query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 1) { nodes { id } } } }",
+        {"id": order_id},
+    )["data"]["order"]["fulfillmentOrders"]["nodes"][0]["id"]
+    shop.control(f"/fulfillment-orders/{fulfillment_order_id}/request-fulfillment", {"message": "ship it"})
+    notice = wait_until(lambda: shop.receiver.notifications, what="the service's notification")[0]
+    assert json.loads(notice["raw"]) == {"kind": "FULFILLMENT_REQUEST"}
+    expected = base64.b64encode(hmac.new(SECRET.encode(), notice["raw"], hashlib.sha256).digest()).decode()
+    assert hmac.compare_digest(expected, notice["headers"]["x-shopify-hmac-sha256"])
+    assigned = shop.graphql(
+        "{ assignedFulfillmentOrders(first: 5, assignmentStatus: FULFILLMENT_REQUESTED) { nodes { id } } }"
+    )["data"]["assignedFulfillmentOrders"]["nodes"]
+    assert assigned == [{"id": fulfillment_order_id}]
