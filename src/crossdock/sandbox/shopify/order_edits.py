@@ -17,9 +17,10 @@ from crossdock.sandbox.shopify.orders import (
     Order,
     OrderError,
     OrderLineItem,
-    _choose_location,
+    choose_location,
     fulfilled_quantity,
     get_order,
+    new_line_item,
 )
 
 if TYPE_CHECKING:
@@ -132,18 +133,8 @@ def _change_line(state: ShopState, order: Order, line: OrderLineItem, quantity: 
 def _add_line(state: ShopState, order: Order, sku: str, quantity: int) -> OrderLineItem:
     variant = state.variant_by_sku(sku)
     assert variant is not None
-    product = state.products[variant.product_id]
-    location_id = _choose_location(state, variant.inventory_item_id, quantity, sku)
-    line = OrderLineItem(
-        id=state.next_id(),
-        sku=sku,
-        variant_id=variant.id,
-        title=product.title,
-        variant_title=None if variant.title == "Default Title" else variant.title,
-        quantity=quantity,
-        current_quantity=quantity,
-        price=variant.price,
-    )
+    location_id = choose_location(state, variant.inventory_item_id, quantity, sku)
+    line = new_line_item(state, variant, quantity)
     order.line_items.append(line)
     now = state.clock()
     # Added units join the location's fulfillment order if the warehouse has not been asked for it yet;

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from crossdock.sandbox.shopify.catalog import Variant
     from crossdock.sandbox.shopify.shop_state import ShopState
 
 FIRST_ORDER_NUMBER = 1001
@@ -323,7 +324,7 @@ def unfulfilled_quantity(state: ShopState, order: Order, line_item_id: int) -> i
 # -- placing and cancelling orders ------------------------------------------------------------------------
 
 
-def _choose_location(state: ShopState, inventory_item_id: int, quantity: int, sku: str) -> int:
+def choose_location(state: ShopState, inventory_item_id: int, quantity: int, sku: str) -> int:
     """The first location (lowest id) with enough available, else the first that stocks the item."""
     levels = state.inventory_items[inventory_item_id].levels
     stocking = sorted(levels)
@@ -331,6 +332,21 @@ def _choose_location(state: ShopState, inventory_item_id: int, quantity: int, sk
         raise OrderError(["lineItems"], f"SKU {sku} is not stocked at any location.")
     enough = [location_id for location_id in stocking if levels[location_id].get("available") >= quantity]
     return enough[0] if enough else stocking[0]
+
+
+def new_line_item(state: ShopState, variant: Variant, quantity: int) -> OrderLineItem:
+    """A line for ``quantity`` units of ``variant`` at its current price, as checkout or an edit adds it."""
+    product = state.products[variant.product_id]
+    return OrderLineItem(
+        id=state.next_id(),
+        sku=variant.sku,
+        variant_id=variant.id,
+        title=product.title,
+        variant_title=None if variant.title == "Default Title" else variant.title,
+        quantity=quantity,
+        current_quantity=quantity,
+        price=variant.price,
+    )
 
 
 def place_order(
@@ -346,7 +362,7 @@ def place_order(
 ) -> Order:
     """An order for ``lines`` of (sku, quantity), as a customer's checkout makes one: units committed at
     ``location_id`` when given (it must stock every SKU), else per line at the location chosen by
-    ``_choose_location``; one fulfillment order per location."""
+    ``choose_location``; one fulfillment order per location."""
     if not lines:
         raise OrderError(["lineItems"], "An order needs at least one line item.")
     assigned: list[tuple[str, int, int, int]] = []  # sku, quantity, variant id, location id
@@ -362,7 +378,7 @@ def place_order(
                 raise OrderError(["lineItems"], f"SKU {sku} is not stocked at location {location_id}.")
             at = location_id
         else:
-            at = _choose_location(state, item_id, quantity, sku)
+            at = choose_location(state, item_id, quantity, sku)
         assigned.append((sku, quantity, variant.id, at))
 
     now = state.clock()
@@ -383,19 +399,9 @@ def place_order(
         shipping_address=shipping_address,
     )
     by_location: dict[int, FulfillmentOrder] = {}
-    for sku, quantity, variant_id, at in assigned:
+    for _sku, quantity, variant_id, at in assigned:
         variant = state.variants[variant_id]
-        product = state.products[variant.product_id]
-        line = OrderLineItem(
-            id=state.next_id(),
-            sku=sku,
-            variant_id=variant_id,
-            title=product.title,
-            variant_title=None if variant.title == "Default Title" else variant.title,
-            quantity=quantity,
-            current_quantity=quantity,
-            price=variant.price,
-        )
+        line = new_line_item(state, variant, quantity)
         order.line_items.append(line)
         if at not in by_location:
             by_location[at] = FulfillmentOrder(
