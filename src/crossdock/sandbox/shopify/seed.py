@@ -578,14 +578,6 @@ def _order_record_ids(state: ShopState) -> list[int]:
     return ids
 
 
-def _peek_next_id(state: ShopState) -> int:
-    # ShopState's counter is an itertools.count, which cannot be read without advancing it: take the next
-    # id and put back a counter that starts at it, so the state goes on handing out exactly the same ids.
-    next_id = state.next_id()
-    state._ids = itertools.count(next_id)
-    return next_id
-
-
 def save_state(state: ShopState, path: Path) -> None:
     """Write the whole state to ``path`` as JSON. The file is written next to its destination and renamed
     over it, so a crash or a concurrent reader sees the old file or the new one, never half of one."""
@@ -593,7 +585,7 @@ def save_state(state: ShopState, path: Path) -> None:
     document = {
         "format": _FORMAT,
         "version": _VERSION,
-        "next_id": _peek_next_id(state),
+        "next_id": state.upcoming_id,
         "shop": _encode_flat(state.shop),
         "locations": [_encode_flat(location) for location in state.locations.values()],
         "products": [_encode_flat(product) for product in state.products.values()],
@@ -692,5 +684,5 @@ def load_state(path: Path, clock: Clock = wall_clock) -> ShopState:
             _order_record_ids(state),
         )
     )
-    state._ids = itertools.count(max(saved_next_id, largest + 1))
+    state.upcoming_id = max(saved_next_id, largest + 1)
     return state

@@ -3,8 +3,7 @@ records of inventory changes. Orders, fulfillment orders and returns join it as 
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -49,10 +48,13 @@ class ShopState:
     metafields: dict[int, Metafield] = field(default_factory=dict)
     # The number in the next order's name ("#1001"); Shopify numbers a shop's orders from 1001.
     order_number: int = FIRST_ORDER_NUMBER
-    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1001))
+    # The next id to hand out; ids are unique across every kind of record, as Shopify's numbers look.
+    upcoming_id: int = 1001
 
     def next_id(self) -> int:
-        return next(self._ids)
+        handed_out = self.upcoming_id
+        self.upcoming_id += 1
+        return handed_out
 
     # -- building the catalog -------------------------------------------------------------------------
 
