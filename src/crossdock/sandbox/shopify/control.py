@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from crossdock.sandbox.shopify import events
 from crossdock.sandbox.shopify.api import ShopifySandbox
-from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
+from crossdock.sandbox.shopify.ids import gid, number_of
 from crossdock.sandbox.shopify.order_edits import edit_order
 from crossdock.sandbox.shopify.orders import (
     MailingAddress,
@@ -105,12 +105,10 @@ class Faults(BaseModel):
 
 
 def _number(value: str, type_name: str) -> int:
-    if value.isdigit():
-        return int(value)
-    try:
-        return parse_gid(value, type_name)[1]
-    except InvalidGlobalId:
-        raise HTTPException(status_code=422, detail=f"not a {type_name} id: {value!r}") from None
+    number = int(value) if value.isdigit() else number_of(value, type_name)
+    if number is None:
+        raise HTTPException(status_code=422, detail=f"not a {type_name} id: {value!r}")
+    return number
 
 
 def _refused(error: OrderError) -> HTTPException:

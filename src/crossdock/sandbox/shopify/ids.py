@@ -20,3 +20,11 @@ def parse_gid(value: str, expected_type: str | None = None) -> tuple[str, int]:
     if match is None or (expected_type is not None and match["type"] != expected_type):
         raise InvalidGlobalId(value)
     return match["type"], int(match["number"])
+
+
+def number_of(value: str, type_name: str) -> int | None:
+    """The number of a global id of ``type_name``; None when ``value`` is not one (it names nothing)."""
+    try:
+        return parse_gid(value, type_name)[1]
+    except InvalidGlobalId:
+        return None

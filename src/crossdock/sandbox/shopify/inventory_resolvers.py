@@ -10,7 +10,7 @@ from graphql.language import FieldNode
 
 from crossdock.sandbox.shopify import events
 from crossdock.sandbox.shopify.idempotency import IdempotencyKeyMismatch
-from crossdock.sandbox.shopify.ids import InvalidGlobalId, parse_gid
+from crossdock.sandbox.shopify.ids import number_of
 from crossdock.sandbox.shopify.inventory_mutations import (
     AdjustmentGroup,
     RequestedChange,
@@ -38,18 +38,11 @@ def idempotency_key(field: FieldNode, variables: dict[str, Any]) -> str | None:
     return None
 
 
-def _id_number(value: str, type_name: str) -> int | None:
-    try:
-        return parse_gid(value, type_name)[1]
-    except InvalidGlobalId:
-        return None
-
-
 def _requested(lines: list[dict[str, Any]], value_key: str) -> list[RequestedChange]:
     return [
         RequestedChange(
-            inventory_item_id=_id_number(line["inventoryItemId"], "InventoryItem"),
-            location_id=_id_number(line["locationId"], "Location"),
+            inventory_item_id=number_of(line["inventoryItemId"], "InventoryItem"),
+            location_id=number_of(line["locationId"], "Location"),
             value=int(line[value_key]),
             change_from_quantity=line.get("changeFromQuantity"),
             change_from_given="changeFromQuantity" in line,

@@ -13,7 +13,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 from crossdock.sandbox.shopify import events, orders, returns
 from crossdock.sandbox.shopify.connections import page
 from crossdock.sandbox.shopify.fulfillment_services import service_location_ids
-from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
+from crossdock.sandbox.shopify.ids import gid, number_of
 from crossdock.sandbox.shopify.order_views import (
     fo_search_fields,
     fulfillment_order_view,
@@ -37,13 +37,6 @@ ASSIGNMENT_STATUS_REQUEST_STATUS = {
 FINISHED_STATUSES = ("CLOSED", "CANCELLED")
 
 
-def _number(value: str, type_name: str) -> int | None:
-    try:
-        return parse_gid(value, type_name)[1]
-    except InvalidGlobalId:
-        return None
-
-
 def _state(info: GraphQLResolveInfo) -> ShopState:
     state: ShopState = info.context.state
     return state
@@ -54,7 +47,7 @@ def _state(info: GraphQLResolveInfo) -> ShopState:
 
 def resolve_order(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
     state = _state(info)
-    number = _number(id, "Order")
+    number = number_of(id, "Order")
     order = state.orders.get(number) if number is not None else None
     return None if order is None else order_view(state, order)
 
@@ -89,14 +82,14 @@ def resolve_orders(_root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Vi
 
 def resolve_fulfillment(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
     state = _state(info)
-    number = _number(id, "Fulfillment")
+    number = number_of(id, "Fulfillment")
     fulfillment = state.fulfillments.get(number) if number is not None else None
     return None if fulfillment is None else fulfillment_view(state, fulfillment)
 
 
 def resolve_fulfillment_order(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
     state = _state(info)
-    number = _number(id, "FulfillmentOrder")
+    number = number_of(id, "FulfillmentOrder")
     fulfillment_order = state.fulfillment_orders.get(number) if number is not None else None
     return None if fulfillment_order is None else fulfillment_order_view(state, fulfillment_order)
 
@@ -135,7 +128,7 @@ def resolve_assigned_fulfillment_orders(_root: Any, info: GraphQLResolveInfo, **
     warehouse's work is still found."""
     state = _state(info)
     wanted_request_status = ASSIGNMENT_STATUS_REQUEST_STATUS.get(arguments.get("assignmentStatus") or "")
-    location_ids = {_number(value, "Location") for value in arguments.get("locationIds") or ()}
+    location_ids = {number_of(value, "Location") for value in arguments.get("locationIds") or ()}
     own_locations = service_location_ids(state) or set(state.locations)
     listed = [
         fo
@@ -159,7 +152,7 @@ def _user_error(error: OrderError, with_code: bool) -> View:
 
 
 def _fulfillment_order_id(value: str) -> int:
-    number = _number(value, "FulfillmentOrder")
+    number = number_of(value, "FulfillmentOrder")
     if number is None:
         raise OrderError(["id"], "Fulfillment order does not exist.", "FULFILLMENT_ORDER_NOT_FOUND")
     return number
@@ -190,7 +183,7 @@ def resolve_fulfillment_create(
     try:
         requested: list[orders.FulfillmentRequest] = []
         for group in fulfillment["lineItemsByFulfillmentOrder"]:
-            fulfillment_order_id = _number(group["fulfillmentOrderId"], "FulfillmentOrder")
+            fulfillment_order_id = number_of(group["fulfillmentOrderId"], "FulfillmentOrder")
             if fulfillment_order_id is None:
                 raise OrderError(["fulfillment"], "Fulfillment order does not exist.")
             lines = group.get("fulfillmentOrderLineItems")
@@ -200,7 +193,7 @@ def resolve_fulfillment_create(
                     None
                     if lines is None
                     else [
-                        (_number(line["id"], "FulfillmentOrderLineItem") or 0, line["quantity"])
+                        (number_of(line["id"], "FulfillmentOrderLineItem") or 0, line["quantity"])
                         for line in lines
                     ],
                 )
@@ -226,7 +219,7 @@ def resolve_fulfillment_tracking_info_update(
 ) -> View:
     state = _state(info)
     try:
-        number = _number(fulfillmentId, "Fulfillment")
+        number = number_of(fulfillmentId, "Fulfillment")
         if number is None:
             raise OrderError(["fulfillmentId"], "Fulfillment does not exist.")
         updated = orders.update_tracking(state, number, _tracking(trackingInfoInput), bool(notifyCustomer))
@@ -331,7 +324,9 @@ def resolve_fulfillment_order_release_hold(
 ) -> View:
     state = _state(info)
     try:
-        hold_ids = None if holdIds is None else [_number(value, "FulfillmentHold") or 0 for value in holdIds]
+        hold_ids = (
+            None if holdIds is None else [number_of(value, "FulfillmentHold") or 0 for value in holdIds]
+        )
         released = orders.release_hold(state, _fulfillment_order_id(id), hold_ids)
     except OrderError as error:
         # The release payload's codes know only a missing fulfillment order and access; other refusals
@@ -350,7 +345,7 @@ def resolve_order_cancel(
 ) -> View:
     state = _state(info)
     try:
-        number = _number(orderId, "Order")
+        number = number_of(orderId, "Order")
         if number is None:
             raise OrderError(["orderId"], "Order does not exist.", "NOT_FOUND")
         cancelled = orders.cancel_order(state, number, reason, restock)
@@ -373,7 +368,7 @@ def resolve_order_cancel(
 def _tags_mutation(operation: Callable[[ShopState, int, list[str]], orders.Order]) -> Callable[..., View]:
     def resolve(_root: Any, info: GraphQLResolveInfo, id: str, tags: list[str]) -> View:
         state = _state(info)
-        number = _number(id, "Order")
+        number = number_of(id, "Order")
         try:
             if number is None or number not in state.orders:
                 # Only orders carry tags in the sandbox.
@@ -392,7 +387,7 @@ def _tags_mutation(operation: Callable[[ShopState, int, list[str]], orders.Order
 
 def resolve_return(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
     state = _state(info)
-    number = _number(id, "Return")
+    number = number_of(id, "Return")
     returned = state.returns.get(number) if number is not None else None
     return None if returned is None else return_view(state, returned)
 
@@ -415,13 +410,13 @@ def _return_payload(
 def _return_lines(
     state: ShopState, input_field: str, data: dict[str, Any]
 ) -> tuple[int, list[returns.ReturnLineRequest]]:
-    order_id = _number(data["orderId"], "Order")
+    order_id = number_of(data["orderId"], "Order")
     if order_id is None or order_id not in state.orders:
         raise OrderError([input_field, "orderId"], "Order does not exist.", "NOT_FOUND")
     return order_id, [
         returns.ReturnLineRequest(
             # An id of another type names no fulfillment line item: 0 is refused as one that does not exist.
-            fulfillment_line_item_id=_number(line["fulfillmentLineItemId"], "FulfillmentLineItem") or 0,
+            fulfillment_line_item_id=number_of(line["fulfillmentLineItemId"], "FulfillmentLineItem") or 0,
             quantity=line["quantity"],
             return_reason=line.get("returnReason"),
             return_reason_note=line.get("returnReasonNote") or "",
@@ -432,7 +427,7 @@ def _return_lines(
 
 
 def _return_id(value: str, field: list[str]) -> int:
-    number = _number(value, "Return")
+    number = number_of(value, "Return")
     if number is None:
         raise OrderError(field, "Return does not exist.", "NOT_FOUND")
     return number

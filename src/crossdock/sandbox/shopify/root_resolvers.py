@@ -8,7 +8,7 @@ from typing import Any
 from graphql import GraphQLSchema
 
 from crossdock.sandbox.shopify.connections import page
-from crossdock.sandbox.shopify.ids import InvalidGlobalId, parse_gid
+from crossdock.sandbox.shopify.ids import InvalidGlobalId, number_of, parse_gid
 from crossdock.sandbox.shopify.order_views import (
     fulfillment_order_view,
     fulfillment_view,
@@ -31,13 +31,6 @@ from crossdock.sandbox.shopify.views import (
 from crossdock.sandbox.shopify.webhooks.subscriptions import subscription_view
 
 
-def _number(value: str, type_name: str) -> int | None:
-    try:
-        return parse_gid(value, type_name)[1]
-    except InvalidGlobalId:
-        return None
-
-
 def resolve_shop(_root: Any, info: Any) -> View:
     sandbox = info.context
     return shop_view(sandbox.state, sandbox.plan.display_name)
@@ -48,7 +41,7 @@ def resolve_location(_root: Any, info: Any, id: str | None = None) -> View | Non
     if id is None:  # the shop's primary location
         first = min(state.locations, default=None)
         return None if first is None else location_view(state, state.locations[first])
-    number = _number(id, "Location")
+    number = number_of(id, "Location")
     location = state.locations.get(number) if number is not None else None
     return None if location is None else location_view(state, location)
 
@@ -73,7 +66,7 @@ def resolve_locations(_root: Any, info: Any, **arguments: Any) -> View:
 
 def resolve_product(_root: Any, info: Any, id: str) -> View | None:
     state = info.context.state
-    number = _number(id, "Product")
+    number = number_of(id, "Product")
     product = state.products.get(number) if number is not None else None
     return None if product is None else product_view(state, product)
 
@@ -109,7 +102,7 @@ def resolve_products(_root: Any, info: Any, **arguments: Any) -> View:
 
 def resolve_product_variant(_root: Any, info: Any, id: str) -> View | None:
     state = info.context.state
-    number = _number(id, "ProductVariant")
+    number = number_of(id, "ProductVariant")
     variant = state.variants.get(number) if number is not None else None
     return None if variant is None else variant_view(state, variant)
 
@@ -141,7 +134,7 @@ def resolve_product_variants(_root: Any, info: Any, **arguments: Any) -> View:
 
 def resolve_inventory_item(_root: Any, info: Any, id: str) -> View | None:
     state = info.context.state
-    number = _number(id, "InventoryItem")
+    number = number_of(id, "InventoryItem")
     item = state.inventory_items.get(number) if number is not None else None
     return None if item is None else inventory_item_view(state, item)
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
 from crossdock.sandbox.shopify.connections import page
-from crossdock.sandbox.shopify.ids import InvalidGlobalId, gid, parse_gid
+from crossdock.sandbox.shopify.ids import gid, number_of
 from crossdock.sandbox.shopify.search_query import matches, parse_search
 from crossdock.sandbox.shopify.views import View, paging_arguments, timestamp
 
@@ -166,13 +166,6 @@ def _registry(info: GraphQLResolveInfo) -> SubscriptionRegistry:
     return registry
 
 
-def _subscription_number(value: str) -> int | None:
-    try:
-        return parse_gid(value, "WebhookSubscription")[1]
-    except InvalidGlobalId:
-        return None
-
-
 def resolve_webhook_subscription_create(
     _root: Any, info: GraphQLResolveInfo, topic: str, webhookSubscription: dict[str, Any]
 ) -> View:
@@ -194,7 +187,7 @@ def resolve_webhook_subscription_create(
 
 
 def resolve_webhook_subscription_delete(_root: Any, info: GraphQLResolveInfo, id: str) -> View:
-    number = _subscription_number(id)
+    number = number_of(id, "WebhookSubscription")
     if number is None or not _registry(info).delete(number):
         return {
             "deletedWebhookSubscriptionId": None,
@@ -204,7 +197,7 @@ def resolve_webhook_subscription_delete(_root: Any, info: GraphQLResolveInfo, id
 
 
 def resolve_webhook_subscription(_root: Any, info: GraphQLResolveInfo, id: str) -> View | None:
-    number = _subscription_number(id)
+    number = number_of(id, "WebhookSubscription")
     subscription = _registry(info).get(number) if number is not None else None
     return None if subscription is None else subscription_view(subscription)
 
