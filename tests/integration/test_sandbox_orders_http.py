@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from crossdock.sandbox.shopify import orders
@@ -18,19 +17,10 @@ from crossdock.sandbox.shopify.ids import gid
 from crossdock.sandbox.shopify.orders import MailingAddress
 from crossdock.sandbox.shopify.plans import PLANS
 from crossdock.sandbox.shopify.shop_state import ShopInfo, ShopState
-from tests.support.servers import serving
+from tests.support.clocks import T0, ManualClock
+from tests.support.servers import graphql_data, serving
 
 TOKEN = "shpat_test_token"
-ENDPOINT = "/admin/api/2026-07/graphql.json"
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -42,17 +32,7 @@ class Shop:
     order: orders.Order
 
     def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = httpx.post(
-            self.url + ENDPOINT,
-            json={"query": query, "variables": variables or {}},
-            headers={"X-Shopify-Access-Token": TOKEN},
-            timeout=10,
-        )
-        assert response.status_code == 200
-        answer: dict[str, Any] = response.json()
-        assert "errors" not in answer, answer["errors"]
-        data: dict[str, Any] = answer["data"]
-        return data
+        return graphql_data(self.url, TOKEN, query, variables)
 
     def tent(self) -> dict[str, int]:
         variant = self.state.variant_by_sku("TENT-2P")

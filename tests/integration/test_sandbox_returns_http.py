@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from crossdock.sandbox.shopify import orders, returns
@@ -20,10 +19,9 @@ from crossdock.sandbox.shopify.fulfillment_services import fulfillment_service_c
 from crossdock.sandbox.shopify.ids import gid, parse_gid
 from crossdock.sandbox.shopify.plans import PLANS
 from crossdock.sandbox.shopify.shop_state import ShopInfo, ShopState
-from tests.support.servers import serving
+from tests.support.servers import graphql_data, serving
 
 TOKEN = "shpat_test_token"
-ENDPOINT = "/admin/api/2026-07/graphql.json"
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
@@ -34,17 +32,7 @@ class Shop:
     warehouse_id: int
 
     def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = httpx.post(
-            self.url + ENDPOINT,
-            json={"query": query, "variables": variables or {}},
-            headers={"X-Shopify-Access-Token": TOKEN},
-            timeout=10,
-        )
-        assert response.status_code == 200
-        answer: dict[str, Any] = response.json()
-        assert "errors" not in answer, answer["errors"]
-        data: dict[str, Any] = answer["data"]
-        return data
+        return graphql_data(self.url, TOKEN, query, variables)
 
 
 @pytest.fixture

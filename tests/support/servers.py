@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 from tests.support.waiting import wait_until
@@ -34,3 +35,21 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+SANDBOX_ENDPOINT = "/admin/api/2026-07/graphql.json"
+
+
+def graphql_data(url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``data`` of a sandbox answer, failing the test on any HTTP or GraphQL error."""
+    response = httpx.post(
+        url + SANDBOX_ENDPOINT,
+        json={"query": query, "variables": variables or {}},
+        headers={"X-Shopify-Access-Token": token},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    answer: dict[str, Any] = response.json()
+    assert "errors" not in answer, answer["errors"]
+    data: dict[str, Any] = answer["data"]
+    return data

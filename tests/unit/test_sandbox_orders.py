@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,20 +22,7 @@ from crossdock.sandbox.shopify.orders import (
 )
 from crossdock.sandbox.shopify.seed import load_state, save_state
 from crossdock.sandbox.shopify.shop_state import ShopInfo, ShopState
-
-T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self) -> datetime:
-        self.now += timedelta(minutes=1)
-        return self.now
+from tests.support.clocks import T0, ManualClock
 
 
 @dataclass
