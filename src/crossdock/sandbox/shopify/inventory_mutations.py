@@ -86,17 +86,22 @@ def _reason_error(reason: str) -> UserError | None:
     )
 
 
+Existence = Callable[[RequestedChange], tuple[bool, bool]]
+
+
 def _line_errors(
     index: int,
     line: RequestedChange,
     name: str,
     level_of: LevelLookup,
+    exists: Existence,
     *,
-    known_item: bool,
-    known_location: bool,
-    require_change_from: bool = True,
+    list_field: str,
+    require_change_from: bool,
 ) -> list[UserError]:
-    where = ["input", "quantities", str(index)]
+    """The problems of one input line; ``list_field`` is the input list it sits in (quantities, changes)."""
+    where = ["input", list_field, str(index)]
+    known_item, known_location = exists(line)
     if not known_item:
         return [
             UserError(
@@ -145,7 +150,7 @@ def validate_set(
     name: str,
     lines: Sequence[RequestedChange],
     level_of: LevelLookup,
-    exists: Callable[[RequestedChange], tuple[bool, bool]],
+    exists: Existence,
 ) -> list[UserError]:
     errors = [error for error in [_reason_error(reason)] if error]
     if name not in SETTABLE_NAMES:
@@ -158,9 +163,8 @@ def validate_set(
         )
         return errors
     for index, line in enumerate(lines):
-        known_item, known_location = exists(line)
         errors += _line_errors(
-            index, line, name, level_of, known_item=known_item, known_location=known_location
+            index, line, name, level_of, exists, list_field="quantities", require_change_from=True
         )
         if line.value < 0 and name == "on_hand":
             errors.append(
@@ -186,7 +190,7 @@ def validate_adjust(
     name: str,
     lines: Sequence[RequestedChange],
     level_of: LevelLookup,
-    exists: Callable[[RequestedChange], tuple[bool, bool]],
+    exists: Existence,
 ) -> list[UserError]:
     errors = [error for error in [_reason_error(reason)] if error]
     if name not in ADJUSTABLE_NAMES:
@@ -195,20 +199,10 @@ def validate_adjust(
         )
         return errors
     for index, line in enumerate(lines):
-        known_item, known_location = exists(line)
-        errors += [
-            UserError(["input", "changes", *error.field[2:]], error.message, error.code)
-            for error in _line_errors(
-                index,
-                line,
-                name,
-                level_of,
-                known_item=known_item,
-                known_location=known_location,
-                # Only inventorySetQuantities makes the compare value mandatory (from 2026-04).
-                require_change_from=False,
-            )
-        ]
+        # Only inventorySetQuantities makes the compare value mandatory (from 2026-04).
+        errors += _line_errors(
+            index, line, name, level_of, exists, list_field="changes", require_change_from=False
+        )
     return errors
 
 
