@@ -29,14 +29,22 @@ def _emit(sandbox: ShopifySandbox, topic: str, payload: dict[str, Any]) -> None:
     sandbox.webhooks.emit(topic, payload, sandbox.state.shop.domain)
 
 
+def _emit_order(sandbox: ShopifySandbox, order: Order, *topics: str) -> None:
+    """One order payload, built once, sent under each topic (they share the order's shape)."""
+    payload = payloads.order_payload(sandbox.state, order)
+    for topic in topics:
+        _emit(sandbox, topic, payload)
+
+
 def order_created(sandbox: ShopifySandbox, order: Order) -> None:
-    _emit(sandbox, "orders/create", payloads.order_payload(sandbox.state, order))
     if order.financial_status == "PAID":
-        _emit(sandbox, "orders/paid", payloads.order_payload(sandbox.state, order))
+        _emit_order(sandbox, order, "orders/create", "orders/paid")
+    else:
+        _emit_order(sandbox, order, "orders/create")
 
 
 def order_updated(sandbox: ShopifySandbox, order: Order) -> None:
-    _emit(sandbox, "orders/updated", payloads.order_payload(sandbox.state, order))
+    _emit_order(sandbox, order, "orders/updated")
 
 
 def order_edited(sandbox: ShopifySandbox, order: Order, edit: OrderEdit) -> None:
@@ -56,13 +64,11 @@ def order_edited(sandbox: ShopifySandbox, order: Order, edit: OrderEdit) -> None
 
 
 def order_paid(sandbox: ShopifySandbox, order: Order) -> None:
-    _emit(sandbox, "orders/paid", payloads.order_payload(sandbox.state, order))
-    order_updated(sandbox, order)
+    _emit_order(sandbox, order, "orders/paid", "orders/updated")
 
 
 def order_cancelled(sandbox: ShopifySandbox, order: Order) -> None:
-    _emit(sandbox, "orders/cancelled", payloads.order_payload(sandbox.state, order))
-    order_updated(sandbox, order)
+    _emit_order(sandbox, order, "orders/cancelled", "orders/updated")
 
 
 def inventory_level_changed(sandbox: ShopifySandbox, inventory_item_id: int, location_id: int) -> None:
@@ -123,8 +129,7 @@ def fulfillment_created(sandbox: ShopifySandbox, order: Order) -> None:
         for line in state.fulfillment_orders[fulfillment_order_id].line_items
     )
     topic = "orders/partially_fulfilled" if remaining else "orders/fulfilled"
-    _emit(sandbox, topic, payloads.order_payload(state, order))
-    order_updated(sandbox, order)
+    _emit_order(sandbox, order, topic, "orders/updated")
 
 
 def return_changed(sandbox: ShopifySandbox, return_record: Return, topic: str) -> None:
