@@ -28,22 +28,6 @@ from crossdock.sandbox.shopify.returns import ReturnLineRequest, request_return,
 from crossdock.sandbox.shopify.webhooks.delivery import DeliveryFaults
 
 
-class Address(BaseModel):
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    province_code: str | None = None
-    zip: str | None = None
-    country_code: str | None = None
-    phone: str | None = None
-
-    def to_mailing_address(self) -> MailingAddress:
-        return MailingAddress(**self.model_dump())
-
-
 class Line(BaseModel):
     sku: str
     quantity: int = Field(gt=0)
@@ -53,7 +37,7 @@ class NewOrder(BaseModel):
     lines: list[Line] = Field(min_length=1)
     email: str | None = None
     financial_status: str = "PAID"
-    shipping_address: Address | None = None
+    shipping_address: MailingAddress | None = None
     location_id: str | None = None
     tags: list[str] = []
     note: str | None = None
@@ -63,7 +47,7 @@ class OrderChange(BaseModel):
     # Line item id (number or gid) -> new quantity; 0 removes the line.
     set_quantities: dict[str, int] = {}
     add_lines: list[Line] = []
-    shipping_address: Address | None = None
+    shipping_address: MailingAddress | None = None
 
 
 class Cancellation(BaseModel):
@@ -140,9 +124,7 @@ def create_control_router(sandbox: ShopifySandbox, access_token: str) -> APIRout
             order = place_order(
                 state,
                 [(line.sku, line.quantity) for line in body.lines],
-                shipping_address=body.shipping_address.to_mailing_address()
-                if body.shipping_address
-                else None,
+                shipping_address=body.shipping_address,
                 email=body.email,
                 financial_status=body.financial_status,
                 location_id=_number(body.location_id, "Location") if body.location_id else None,
@@ -165,9 +147,7 @@ def create_control_router(sandbox: ShopifySandbox, access_token: str) -> APIRout
                     _number(key, "LineItem"): value for key, value in body.set_quantities.items()
                 },
                 add_lines=[(line.sku, line.quantity) for line in body.add_lines],
-                shipping_address=body.shipping_address.to_mailing_address()
-                if body.shipping_address
-                else None,
+                shipping_address=body.shipping_address,
             )
             events.order_edited(sandbox, get_order(state, number), edit)
             return {
