@@ -7,7 +7,7 @@ once with pydantic, so that each problem can be reported against the key or vari
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args, get_origin
@@ -35,6 +35,8 @@ __all__ = [
     "JobSettings",
     "LogSettings",
     "Settings",
+    "ShopSettings",
+    "ShopifySettings",
     "WebSettings",
     "describe",
     "example_config",
@@ -50,6 +52,11 @@ _ENV_ALIASES: dict[str, tuple[str, str]] = {
 _ModuleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")]
 _PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False, description="a number greater than 0")]
 _DB_URL_FORMS = "'sqlite:///<path>' or 'postgresql+psycopg://<user>@<host>/<database>'"
+_SLUG = r"^[a-z0-9-]{1,63}$"
+_SLUG_TEXT = "a slug of 1 to 63 lowercase letters, digits or '-'"
+# Environment variables that set one field of one shop: CROSSDOCK_SHOPS__<KEY>__<FIELD>, where <KEY> is the
+# shop's key in [shops.<key>] upper-cased with '-' written '_' (variable names cannot hold a dash).
+_SHOP_ENV_PREFIX = "CROSSDOCK_SHOPS__"
 
 
 class ConfigError(Exception):
@@ -104,6 +111,16 @@ class WebSettings(_Section):
     host: str = Field(default="127.0.0.1", min_length=1, description="a host name or IP address to listen on")
     port: int = Field(default=8000, ge=1, le=65535, description="an integer from 1 to 65535")
     session_secret: SecretStr | None = Field(default=None, description="a string")
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+(/[^\s]*)?$",
+        description="an http(s) URL such as 'https://hub.example.com'",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, url: str | None) -> str | None:
+        return None if url is None else url.rstrip("/")
 
 
 class JobSettings(_Section):
@@ -135,12 +152,44 @@ class LogSettings(_Section):
 
 
 class AccountSettings(_Section):
-    id: str = Field(
-        pattern=r"^[a-z0-9-]{1,63}$", description="a slug of 1 to 63 lowercase letters, digits or '-'"
-    )
+    id: str = Field(pattern=_SLUG, description=_SLUG_TEXT)
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
         description="a non-empty string"
     )
+
+
+class ShopifySettings(_Section):
+    """How the hub talks to every Shopify store (each store is a [shops.<key>] table)."""
+
+    poll_interval_seconds: int = Field(
+        default=300, ge=10, le=86_400, description="an integer from 10 to 86400 (seconds)"
+    )
+    poll_overlap_seconds: int = Field(default=300, ge=0, le=86_400, description="an integer from 0 to 86400")
+    request_timeout_seconds: _PositiveNumber = 30.0
+    max_attempts: int = Field(default=5, ge=1, le=20, description="an integer from 1 to 20")
+
+
+class ShopSettings(_Section):
+    domain: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$",
+        description="the shop's permanent domain, e.g. 'acme-outdoor.myshopify.com'",
+    )
+    account: str = Field(pattern=_SLUG, description="the id of an [[accounts]] table")
+    api_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/\s]+$",
+        description="an http(s) URL without a path, e.g. 'http://127.0.0.1:8001' (a sandbox)",
+    )
+    access_token: SecretStr | None = Field(default=None, description="the Admin API access token")
+    app_secret: SecretStr | None = Field(default=None, description="the app's client secret")
+
+    @property
+    def base_url(self) -> str:
+        """Where the Admin API is: the shop's own domain unless api_url points elsewhere (a sandbox)."""
+        return self.api_url or f"https://{self.domain}"
+
+
+_ShopKey = Annotated[str, StringConstraints(pattern=_SLUG)]
 
 
 class Settings(BaseSettings):
@@ -151,7 +200,34 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings, description="a [jobs] table")
     log: LogSettings = Field(default_factory=LogSettings, description="a [log] table")
     accounts: list[AccountSettings] = Field(default_factory=list, description="a list of [[accounts]] tables")
+    shopify: ShopifySettings = Field(default_factory=ShopifySettings, description="a [shopify] table")
+    shops: dict[_ShopKey, ShopSettings] = Field(
+        default_factory=dict, description=f"[shops.<key>] tables, each key {_SLUG_TEXT}"
+    )
     config_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _check_shops(self) -> Self:
+        accounts = {account.id for account in self.accounts}
+        domains: dict[str, str] = {}
+        for key, shop in self.shops.items():
+            if shop.account not in accounts:
+                known = ", ".join(sorted(accounts)) or "none is declared"
+                raise _problem(
+                    f"no [[accounts]] table has id {shop.account!r} ({known})", "shops", key, "account"
+                )
+            if shop.domain in domains:
+                raise _problem(f"shop {domains[shop.domain]!r} has the same domain", "shops", key, "domain")
+            domains[shop.domain] = key
+        return self
+
+    def shop(self, key_or_domain: str) -> tuple[str, ShopSettings]:
+        """The shop named by its key or its domain; LookupError names the known ones."""
+        for key, shop in self.shops.items():
+            if key_or_domain in (key, shop.domain):
+                return key, shop
+        known = ", ".join(f"{key} ({shop.domain})" for key, shop in self.shops.items()) or "none"
+        raise LookupError(f"no shop {key_or_domain!r} in the configuration; known shops: {known}")
 
     @model_validator(mode="after")
     def _check_unique_account_ids(self) -> Self:
@@ -178,6 +254,8 @@ class Settings(BaseSettings):
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     if get_origin(annotation) is list:
         annotation = get_args(annotation)[0]
+    elif get_origin(annotation) is dict:
+        annotation = get_args(annotation)[1]
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
@@ -185,13 +263,16 @@ def _walk(loc: Loc) -> tuple[FieldInfo | None, type[BaseModel] | None]:
     """The field a location points at (list indexes skipped) and the model found there, if any."""
     field: FieldInfo | None = None
     model: type[BaseModel] | None = Settings
+    keyed = False  # the previous part was a table of tables: this part is a key, not a field
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         if model is None or part not in model.model_fields:
             return None, None
         field = model.model_fields[part]
         model = _model_in(field.annotation)
+        keyed = get_origin(field.annotation) is dict
     return field, model
 
 
@@ -203,7 +284,7 @@ def _env_locs() -> Iterator[tuple[str, str]]:
     """(section, key) of every setting that an environment variable can set."""
     for section, section_field in Settings.model_fields.items():
         model = _model_in(section_field.annotation)
-        if model is not None and get_origin(section_field.annotation) is not list:
+        if model is not None and get_origin(section_field.annotation) not in (list, dict):
             yield from ((section, key) for key in model.model_fields)
 
 
@@ -225,6 +306,10 @@ def _known_keys(table: Loc) -> str:
         return f"known top-level keys: {keys}"
     name = ".".join(str(part) for part in table if isinstance(part, str))
     return f"known keys in {f'[[{name}]]' if isinstance(table[-1], int) else f'[{name}]'}: {keys}"
+
+
+def _shop_secret_keys() -> list[str]:
+    return [key for key, field in ShopSettings.model_fields.items() if _is_secret(field)]
 
 
 def _describe_error(error: ErrorDetails, env_names: Mapping[Loc, str]) -> str:
@@ -291,7 +376,47 @@ def _check_file(data: dict[str, Any], *, refuse_secrets: bool) -> list[str]:
             f"{_dotted(loc)}: {reason}; secrets may only come from the environment ({_env_name(loc)}) "
             "or the secrets file"
         )
+    shops = data.get("shops") if refuse_secrets else None
+    for shop_key, shop in shops.items() if isinstance(shops, dict) else ():
+        for key in _shop_secret_keys():
+            if isinstance(shop, dict) and key in shop:
+                del shop[key]
+                variable = _shop_env_name(str(shop_key), key)
+                problems.append(
+                    f"shops.{shop_key}.{key}: is a secret; secrets may only come from the environment "
+                    f"({variable}) or the secrets file"
+                )
     return problems
+
+
+def _shop_env_name(shop_key: str, field: str) -> str:
+    return f"{_SHOP_ENV_PREFIX}{shop_key.upper().replace('-', '_')}__{field.upper()}"
+
+
+def _shops_from_environment(
+    environ: Mapping[str, str], declared_keys: Iterable[str]
+) -> tuple[dict[str, Any], dict[Loc, str], list[str]]:
+    """CROSSDOCK_SHOPS__<KEY>__<FIELD> variables, matched to the shops that the files declare."""
+    by_env_key = {key.upper().replace("-", "_"): key for key in declared_keys}
+    data: dict[str, Any] = {}
+    names: dict[Loc, str] = {}
+    problems = []
+    for variable, raw in sorted(environ.items()):
+        if not variable.upper().startswith(_SHOP_ENV_PREFIX) or raw == "":
+            continue
+        env_key, _, field = variable[len(_SHOP_ENV_PREFIX) :].rpartition("__")
+        shop_key = by_env_key.get(env_key.upper())
+        if shop_key is None:
+            declared = ", ".join(sorted(by_env_key.values())) or "none"
+            problems.append(f"{variable}: no [shops.<key>] table has this key (declared shops: {declared})")
+            continue
+        if field.lower() not in ShopSettings.model_fields:
+            known = ", ".join(ShopSettings.model_fields)
+            problems.append(f"{variable}: unknown shop setting {field.lower()!r} (known: {known})")
+            continue
+        data.setdefault(shop_key, {})[field.lower()] = raw
+        names[("shops", shop_key, field.lower())] = variable
+    return data, names, problems
 
 
 def _from_environment(environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[Loc, str], list[str]]:
@@ -339,7 +464,15 @@ def load_settings(config_file: Path | None = None, *, environ: Mapping[str, str]
     env_data, env_names, problems = _from_environment(environ)
     problems += _check_file(file_data, refuse_secrets=True) + _check_file(secrets_data, refuse_secrets=False)
 
-    merged = _deep_merge(_deep_merge(file_data, secrets_data), env_data)
+    merged = _deep_merge(file_data, secrets_data)
+    shops_table = merged.get("shops")
+    declared_shops = [str(key) for key in shops_table] if isinstance(shops_table, dict) else []
+    shop_env, shop_env_names, shop_problems = _shops_from_environment(environ, declared_shops)
+    problems += shop_problems
+    env_names.update(shop_env_names)
+    if shop_env:
+        env_data["shops"] = shop_env
+    merged = _deep_merge(merged, env_data)
     settings = None
     try:
         settings = Settings.model_validate({**merged, "config_file": config_file})

@@ -12,6 +12,7 @@ from crossdock.jobs.engine import JobEngine, Role, migrate_job_tables
 from crossdock.logs import register_secrets
 from crossdock.store.engine import create_engine
 from crossdock.store.migrate import upgrade_to_head
+from crossdock.store.shops import DeclaredShop
 from crossdock.store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("crossdock")
@@ -27,10 +28,17 @@ class Hub:
 def prepare_database(settings: Settings) -> sa.Engine:
     """Open the database, bring its schema to the latest migration, and mirror the declared accounts."""
     session_secret = settings.web.session_secret
+    shop_secrets = [
+        secret.get_secret_value()
+        for shop in settings.shops.values()
+        for secret in (shop.access_token, shop.app_secret)
+        if secret is not None
+    ]
     register_secrets(
         [
             sa.make_url(settings.database.url).password,
             session_secret.get_secret_value() if session_secret is not None else None,
+            *shop_secrets,
         ]
     )
     engine = create_engine(settings.database.url)
@@ -38,6 +46,10 @@ def prepare_database(settings: Settings) -> sa.Engine:
     migrate_job_tables(settings)
     with UnitOfWork(engine) as uow:
         uow.accounts.ensure((account.id, account.name) for account in settings.accounts)
+        uow.shops.ensure(
+            DeclaredShop(key=key, domain=shop.domain, account_id=shop.account)
+            for key, shop in settings.shops.items()
+        )
         uow.commit()
     return engine
 

@@ -1,4 +1,5 @@
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from crossdock.config import (
     JobSettings,
     LogSettings,
     Settings,
+    ShopSettings,
     WebSettings,
     describe,
     example_config,
@@ -195,14 +197,14 @@ def test_unknown_table_and_account_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[webb]\nport = 1\n[[accounts]]\nid = 'acme'\nname = 'A'\nnmae = 'B'\n")
     assert problems_of(path, {}) == [
         "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name)",
-        "webb: unknown key (known top-level keys: database, web, jobs, log, accounts)",
+        "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops)",
     ]
 
 
 def test_config_file_key_cannot_be_set_in_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "config_file = 'elsewhere.toml'\n")
     assert problems_of(path, {}) == [
-        "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts)"
+        "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops)"
     ]
 
 
@@ -356,7 +358,7 @@ def test_describe_is_json_ready(tmp_path: Path) -> None:
     assert json.loads(json.dumps(view)) == view
     assert view["config_file"] == str(path)
     assert view["accounts"] == [{"id": "acme", "name": "ACME"}]
-    assert view["web"] == {"host": "127.0.0.1", "port": 8000, "session_secret": None}
+    assert view["web"] == {"host": "127.0.0.1", "port": 8000, "session_secret": None, "public_url": None}
 
 
 def test_example_config_loads_to_defaults(tmp_path: Path) -> None:
@@ -369,7 +371,7 @@ def test_example_config_shows_every_key() -> None:
     text = example_config()
     written = tomllib.loads(text)
     for section, field in Settings.model_fields.items():
-        if section in ("config_file", "accounts"):
+        if section in ("config_file", "accounts", "shops"):
             continue
         model = field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
@@ -377,4 +379,61 @@ def test_example_config_shows_every_key() -> None:
             assert key in written[section] or f"# {key}" in text, f"{section}.{key} missing from the example"
     assert "session_secret" not in written["web"]
     assert "# [[accounts]]" in text
+    for key in ShopSettings.model_fields:
+        assert f"# {key}" in text, f"shops.<key>.{key} missing from the example"
     assert "CROSSDOCK_SECRETS_FILE" in text
+
+
+SHOP_CONFIG = """
+[[accounts]]
+id = "acme"
+name = "Acme"
+
+[shops.acme-main]
+domain = "acme-main.myshopify.com"
+account = "acme"
+api_url = "http://127.0.0.1:8001"
+"""
+
+
+def test_shop_secrets_come_from_the_environment_by_shop_key(tmp_path: Path) -> None:
+    path = write(tmp_path, SHOP_CONFIG)
+    settings = load_settings(
+        path,
+        environ={
+            "CROSSDOCK_SHOPS__ACME_MAIN__ACCESS_TOKEN": "shpat_secret",
+            "CROSSDOCK_SHOPS__ACME_MAIN__APP_SECRET": "app-secret",
+        },
+    )
+    key, shop = settings.shop("acme-main.myshopify.com")
+    assert key == "acme-main" and settings.shop("acme-main")[1] is shop
+    assert shop.access_token is not None and shop.access_token.get_secret_value() == "shpat_secret"
+    assert shop.app_secret is not None and shop.app_secret.get_secret_value() == "app-secret"
+    assert shop.base_url == "http://127.0.0.1:8001"
+    assert describe(settings)["shops"]["acme-main"]["access_token"] == "***"
+    with pytest.raises(LookupError, match=re.escape("known shops: acme-main (acme-main.myshopify.com)")):
+        settings.shop("other.myshopify.com")
+
+
+def test_shop_secrets_in_the_config_file_and_unknown_shop_variables_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, SHOP_CONFIG + 'access_token = "shpat_leaked"\n')
+    assert problems_of(path, {"CROSSDOCK_SHOPS__ACME_MAINN__APP_SECRET": "x"}) == [
+        "shops.acme-main.access_token: is a secret; secrets may only come from the environment "
+        "(CROSSDOCK_SHOPS__ACME_MAIN__ACCESS_TOKEN) or the secrets file",
+        "CROSSDOCK_SHOPS__ACME_MAINN__APP_SECRET: no [shops.<key>] table has this key "
+        "(declared shops: acme-main)",
+    ]
+
+
+def test_a_shop_must_belong_to_a_declared_account(tmp_path: Path) -> None:
+    path = write(tmp_path, SHOP_CONFIG.replace('account = "acme"', 'account = "acme-eu"'))
+    assert problems_of(path, {}) == ["shops.acme-main.account: no [[accounts]] table has id 'acme-eu' (acme)"]
+
+
+def test_shop_secrets_from_the_secrets_file(tmp_path: Path) -> None:
+    path = write(tmp_path, SHOP_CONFIG)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[shops.acme-main]\napp_secret = "from-file"\n')
+    settings = load_settings(path, environ={"CROSSDOCK_SECRETS_FILE": str(secrets)})
+    secret = settings.shops["acme-main"].app_secret
+    assert secret is not None and secret.get_secret_value() == "from-file"

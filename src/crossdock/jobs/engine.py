@@ -114,6 +114,7 @@ class JobEngine:
                 engine=self._engine,
                 enqueuer=self.enqueuer,
                 default_retry=default_retry_policy(self._settings),
+                settings=self._settings,
             )
         )
         DBOS(config=config)

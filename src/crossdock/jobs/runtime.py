@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from crossdock.config import Settings
 from crossdock.jobs.errors import JobEngineNotRunningError
 from crossdock.jobs.retry import RetryPolicy
 from crossdock.store.unit_of_work import TransactionalEnqueuer, UnitOfWork
@@ -16,6 +17,8 @@ class JobRuntime:
     engine: sa.Engine
     enqueuer: TransactionalEnqueuer
     default_retry: RetryPolicy
+    # The configuration of this process, for jobs that talk to configured systems (shops, warehouses).
+    settings: Settings | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.enqueuer)

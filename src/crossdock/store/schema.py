@@ -181,3 +181,81 @@ executors = sa.Table(
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
     sa.Column("stopped_at", UtcDateTime(), nullable=True),
 )
+
+# The locations a shop reported when it was last connected (`crossdock shopify connect`).
+shop_locations = sa.Table(
+    "shop_locations",
+    metadata,
+    sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), primary_key=True),
+    sa.Column("location_id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("is_active", sa.Boolean, nullable=False),
+    sa.Column("fulfills_online_orders", sa.Boolean, nullable=False),
+    sa.Column("is_fulfillment_service", sa.Boolean, nullable=False),
+    sa.Column("address", JsonDocument, nullable=False, default=dict),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+)
+
+# The SKU registry: one row per sellable SKU of an account (the product master the warehouses know).
+skus = sa.Table(
+    "skus",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("sku", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, default="simple"),
+    sa.Column("barcode", sa.String(255), nullable=True),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("account_id", "sku"),
+    sa.CheckConstraint("kind IN ('simple', 'bundle')", name="kind"),
+)
+
+# Where each SKU is sold: the variant and inventory item that carry it in each shop of the account.
+sku_variants = sa.Table(
+    "sku_variants",
+    metadata,
+    sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), primary_key=True),
+    sa.Column("variant_id", sa.String(100), primary_key=True),
+    sa.Column("sku_id", sa.Integer, sa.ForeignKey("skus.id"), nullable=False, index=True),
+    sa.Column("inventory_item_id", sa.String(100), nullable=False),
+    sa.Column("product_id", sa.String(100), nullable=False),
+    sa.Column("product_title", sa.String(500), nullable=False),
+    sa.Column("variant_title", sa.String(500), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("shop_id", "inventory_item_id"),
+)
+
+# Orders as the hub knows them: the newest Shopify version received (source_version = Shopify's
+# updatedAt), in canonical form. An input carrying an older version is recorded on the timeline and skipped.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), nullable=False),
+    sa.Column("shopify_order_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("source_version", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False, default="received"),
+    sa.Column("document", JsonDocument, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("shop_id", "shopify_order_id"),
+    sa.Index(None, "account_id", "name"),
+)
+
+# A leaky-bucket rate budget shared by every process that calls one external API with one credential
+# (a Shopify shop): the database is the one thing all of them share.
+rate_budgets = sa.Table(
+    "rate_budgets",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("capacity", sa.Float, nullable=False),
+    sa.Column("restore_rate", sa.Float, nullable=False),
+    sa.Column("available", sa.Float, nullable=False),
+    # Seconds since the epoch at which `available` was true; a float keeps sub-millisecond precision on
+    # both back ends, which a timestamp column does not on SQLite.
+    sa.Column("as_of", sa.Float, nullable=False),
+)

@@ -18,6 +18,7 @@ from crossdock.store.executors import ExecutorRepository
 from crossdock.store.inbox import InboxRepository
 from crossdock.store.order_events import OrderEventRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
+from crossdock.store.shops import ShopRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
 
 
@@ -123,3 +124,7 @@ class UnitOfWork:
     @property
     def executors(self) -> ExecutorRepository:
         return ExecutorRepository(self.connection)
+
+    @property
+    def shops(self) -> ShopRepository:
+        return ShopRepository(self.connection)

@@ -1,0 +1,88 @@
+"""Shopify stores declared in the configuration, mirrored into the database at start, and their locations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from crossdock.store.schema import shop_locations, shops
+from crossdock.store.types import utc_now
+from crossdock.store.upsert import insert_ignoring_conflicts
+
+
+@dataclass(frozen=True)
+class DeclaredShop:
+    key: str
+    domain: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class ShopRecord:
+    id: int
+    account_id: str
+    domain: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ShopLocation:
+    location_id: str
+    name: str
+    is_active: bool
+    fulfills_online_orders: bool
+    is_fulfillment_service: bool
+    address: dict[str, Any]
+
+
+class ShopRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def ensure(self, declared: Iterable[DeclaredShop]) -> None:
+        """Create the declared shops (keyed by domain) and keep their key and account current. A shop that
+        leaves the configuration stays, because its orders must stay readable."""
+        for shop in declared:
+            self._connection.execute(
+                insert_ignoring_conflicts(self._connection, shops).values(
+                    domain=shop.domain, account_id=shop.account_id, name=shop.key, created_at=utc_now()
+                )
+            )
+            self._connection.execute(
+                sa.update(shops)
+                .where(shops.c.domain == shop.domain)
+                .values(account_id=shop.account_id, name=shop.key)
+            )
+
+    def by_domain(self, domain: str) -> ShopRecord | None:
+        row = self._connection.execute(
+            sa.select(shops.c.id, shops.c.account_id, shops.c.domain, shops.c.name).where(
+                shops.c.domain == domain
+            )
+        ).one_or_none()
+        return None if row is None else ShopRecord(**row._mapping)
+
+    def replace_locations(self, shop_id: int, locations: Iterable[ShopLocation]) -> None:
+        """Record the locations the shop reports now; one it no longer reports is removed."""
+        self._connection.execute(sa.delete(shop_locations).where(shop_locations.c.shop_id == shop_id))
+        rows = [dict(vars(location), shop_id=shop_id, updated_at=utc_now()) for location in locations]
+        if rows:
+            self._connection.execute(sa.insert(shop_locations), rows)
+
+    def locations(self, shop_id: int) -> list[ShopLocation]:
+        rows = self._connection.execute(
+            sa.select(
+                shop_locations.c.location_id,
+                shop_locations.c.name,
+                shop_locations.c.is_active,
+                shop_locations.c.fulfills_online_orders,
+                shop_locations.c.is_fulfillment_service,
+                shop_locations.c.address,
+            )
+            .where(shop_locations.c.shop_id == shop_id)
+            .order_by(shop_locations.c.name, shop_locations.c.location_id)
+        )
+        return [ShopLocation(**row._mapping) for row in rows]
