@@ -22,6 +22,16 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 PROCESS_INPUT = "inbox.process"
 
 
+class InputRejected(Exception):
+    """Raised by a handler when the stored input cannot be used as it is (a field the hub needs is missing,
+    a value is malformed). Retrying cannot help: the input is marked failed with this message, kept for
+    inspection, and an `input_rejected` exception shows it to an operator."""
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
 @dataclass(frozen=True)
 class Input:
     source: str

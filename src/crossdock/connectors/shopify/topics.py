@@ -1,0 +1,9 @@
+"""The webhook topics the hub subscribes to, and so handles. A delivery of any other topic is answered 200
+(Shopify would otherwise retry it, then remove the subscription) and kept in the inbox as ignored."""
+
+from __future__ import annotations
+
+# Every one carries the whole order: the hub reads the newest version from whichever arrives first.
+ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
+
+SUBSCRIBED_TOPICS = ORDER_TOPICS
