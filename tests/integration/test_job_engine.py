@@ -16,6 +16,7 @@ from crossdock.cli import app as cli
 from crossdock.flows.intake import Input, record_input
 from crossdock.hub import Hub
 from crossdock.jobs.ids import job_id
+from crossdock.store.inbox import InboxEntry
 from crossdock.store.unit_of_work import JobRequest
 from tests.integration.conftest import ClientSide
 from tests.support.processes import WorkerProcess
@@ -54,6 +55,34 @@ def test_a_rolled_back_transaction_stores_nothing_and_runs_nothing(hub: Hub, tmp
         assert uow.inbox.get(committed.inbox_id) is not None
     time.sleep(0.3)
     assert labels(journal) == ["ran"]
+
+
+def test_a_rejected_input_is_kept_failed_with_an_exception_and_not_retried(hub: Hub, tmp_path: Path) -> None:
+    journal = tmp_path / "journal.txt"
+    delivery = Input(
+        source="test", kind="unreadable", dedupe_key="d-9", payload=b"{}", headers={"journal": str(journal)}
+    )
+    with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
+        inbox_id = record_input(uow, delivery).inbox_id
+        uow.commit()
+
+    def settled() -> InboxEntry | None:
+        with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
+            entry = uow.inbox.get(inbox_id)
+        return entry if entry is not None and entry.state == "failed" else None
+
+    entry = wait_until(settled, what="the input to be rejected")
+    assert entry.error == "field 'order.id' is missing"
+    with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
+        (problem,) = uow.exceptions.list()
+    assert (problem.type, problem.subject_type, problem.subject_id) == (
+        "input_rejected",
+        "inbox",
+        str(inbox_id),
+    )
+    assert problem.details["missing"] == ["order.id"] and problem.details["kind"] == "unreadable"
+    time.sleep(0.5)
+    assert labels(journal) == ["unreadable d-9"]  # not retried: retrying cannot mend the input
 
 
 def test_the_same_dedupe_key_twice_runs_the_work_once(hub: Hub, tmp_path: Path) -> None:

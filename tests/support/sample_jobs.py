@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from crossdock.flows.input_handlers import handles
+from crossdock.flows.intake import InputRejected
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.queues import INTAKE, ORDERS
 from crossdock.jobs.registry import job
@@ -87,6 +88,12 @@ def flaky(ctx: JobContext, path: str, broken_flag: str, account_id: str | None =
 @handles("test", "ping")
 def handle_ping(ctx: JobContext, entry: InboxEntry) -> None:
     journal(entry.headers["journal"], f"ping {entry.dedupe_key}")
+
+
+@handles("test", "unreadable")
+def handle_unreadable(ctx: JobContext, entry: InboxEntry) -> None:
+    journal(entry.headers["journal"], f"unreadable {entry.dedupe_key}")
+    raise InputRejected("field 'order.id' is missing", details={"missing": ["order.id"]})
 
 
 @job("test.record_key", queue=INTAKE)

@@ -76,6 +76,8 @@ def process_input(ctx: JobContext, inbox_id: int, account_id: str | None = None)
     assert handler is not None
     try:
         handler(ctx, entry)
+    except InputRejected as rejection:
+        return _reject(inbox_id, str(rejection), rejection.details)
     except Exception as error:
         _finish(inbox_id, "failed", f"{type(error).__name__}: {error}")
         raise
@@ -97,6 +99,26 @@ def _begin(inbox_id: int) -> str:
         uow.inbox.start_processing(inbox_id)
         uow.commit()
     return "processing"
+
+
+@step("crossdock.intake.reject")
+def _reject(inbox_id: int, message: str, details: dict[str, Any]) -> str:
+    with current_runtime().unit_of_work() as uow:
+        entry = uow.inbox.get(inbox_id)
+        assert entry is not None
+        uow.inbox.finish(inbox_id, "failed", message)
+        uow.exceptions.raise_(
+            type="input_rejected",
+            severity="error",
+            subject_type="inbox",
+            subject_id=str(inbox_id),
+            message=f"{entry.source} {entry.kind} input {entry.dedupe_key} was rejected: {message}",
+            details={"source": entry.source, "kind": entry.kind, "dedupe_key": entry.dedupe_key, **details},
+            actions=["retry", "ignore"],
+            account_id=entry.account_id,
+        )
+        uow.commit()
+    return "failed"
 
 
 @step("crossdock.intake.finish")
