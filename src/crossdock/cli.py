@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 jobs_app = typer.Typer(help="Inspect and repair background jobs.", no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")
+shopify_app = typer.Typer(help="Connect Shopify stores and read from them.", no_args_is_help=True)
+app.add_typer(shopify_app, name="shopify")
 sandbox_app = typer.Typer(help="Emulators of the systems crossdock talks to, for tests and rehearsals.")
 app.add_typer(sandbox_app, name="sandbox")
 
@@ -214,6 +216,50 @@ def jobs_recover(
     typer.echo(f"{len(recovered)} job(s) of {executor_id} handed back to the queues")
     for job_id in recovered:
         typer.echo(f"  {job_id}")
+
+
+ShopArgument = Annotated[str, typer.Argument(help="the shop's key in [shops.<key>], or its domain")]
+
+
+def _run_shopify_command(command: Any, *args: Any) -> None:
+    from crossdock.connectors.shopify.commands import CommandError
+
+    try:
+        lines = command(*args)
+    except CommandError as error:
+        typer.echo(f"crossdock: {error}", err=True)
+        raise typer.Exit(code=error.exit_code) from None
+    for line in lines:
+        typer.echo(line)
+
+
+@shopify_app.command("connect")
+def shopify_connect(
+    shop: ShopArgument,
+    public_url: Annotated[
+        str | None, typer.Option(help="address Shopify reaches this hub at (default: web.public_url)")
+    ] = None,
+) -> None:
+    """Check the shop's credentials, record its locations and subscribe its webhooks (safe to rerun)."""
+    from crossdock.connectors.shopify.commands import connect
+
+    _run_shopify_command(connect, _settings(), shop, public_url)
+
+
+@shopify_app.command("import-catalog")
+def shopify_import_catalog(shop: ShopArgument) -> None:
+    """Read every product variant of the shop into the SKU registry; report duplicate and missing SKUs."""
+    from crossdock.connectors.shopify.commands import import_catalog_of
+
+    _run_shopify_command(import_catalog_of, _settings(), shop)
+
+
+@shopify_app.command("poll")
+def shopify_poll(shop: ShopArgument) -> None:
+    """Read the orders updated since the last poll now, as the scheduled reconciliation poll does."""
+    from crossdock.connectors.shopify.commands import poll_now
+
+    _run_shopify_command(poll_now, _settings(), shop)
 
 
 @sandbox_app.command("shopify")

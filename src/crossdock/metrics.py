@@ -28,3 +28,11 @@ HTTP_REQUEST_SECONDS = Histogram(
     registry=REGISTRY,
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+WEBHOOKS_RECEIVED = Counter(
+    "crossdock_webhooks_received",
+    "Webhook deliveries by outcome: stored, duplicate, ignored (a topic the hub does not process), "
+    "unauthorized (unknown shop or bad signature), invalid (a header out of bounds), "
+    "unavailable (could not be stored)",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)

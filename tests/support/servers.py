@@ -21,9 +21,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Yield the base URL of ``app`` served by uvicorn on 127.0.0.1 until the block ends."""
-    port = free_port()
+def serving(app: Any, port: int | None = None) -> Iterator[str]:
+    """Yield the base URL of ``app`` served by uvicorn on 127.0.0.1 (on ``port``, or a free one) until the
+    block ends."""
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )

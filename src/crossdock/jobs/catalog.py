@@ -3,5 +3,8 @@ enqueues jobs knows all of them by name. A module with new jobs is added here.""
 
 from __future__ import annotations
 
+# The catalog is where the application is composed: the core never imports a connector, so a connector's
+# handlers and jobs are registered from here.
+from crossdock.connectors.shopify import input_handlers, jobs  # noqa: F401
 from crossdock.flows import intake  # noqa: F401
 from crossdock.jobs import builtin, runner, schedules  # noqa: F401

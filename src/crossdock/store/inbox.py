@@ -3,6 +3,7 @@ acknowledged, deduplicated by (source, dedupe key), and processed from here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -40,6 +41,21 @@ class Recorded:
     is_new: bool
 
 
+@dataclass(frozen=True)
+class NewInboxEntry:
+    """One input to store. ``state`` "ignored" keeps an input the hub will not process, with the reason in
+    ``error``; such a row needs no processing job."""
+
+    source: str
+    kind: str
+    dedupe_key: str
+    payload: bytes
+    headers: dict[str, Any]
+    account_id: str | None = None
+    state: Literal["received", "ignored"] = "received"
+    error: str | None = None
+
+
 class InboxRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
@@ -53,7 +69,10 @@ class InboxRepository:
         payload: bytes,
         headers: dict[str, Any] | None = None,
         account_id: str | None = None,
+        state: Literal["received", "ignored"] = "received",
+        error: str | None = None,
     ) -> Recorded:
+        now = utc_now()
         statement = (
             insert_ignoring_conflicts(self._connection, inbox)
             .values(
@@ -63,9 +82,11 @@ class InboxRepository:
                 payload=payload,
                 headers=headers or {},
                 account_id=account_id,
-                received_at=utc_now(),
-                state="received",
+                received_at=now,
+                state=state,
                 attempts=0,
+                error=error,
+                processed_at=now if state == "ignored" else None,
             )
             .returning(inbox.c.id)
         )
@@ -77,23 +98,85 @@ class InboxRepository:
         ).scalar_one()
         return Recorded(inbox_id=int(existing), is_new=False)
 
+    def record_many(self, entries: Sequence[NewInboxEntry]) -> list[Recorded]:
+        """Store many inputs with one multi-row INSERT; the outcomes come in the order of ``entries``.
+
+        An input already stored, or given earlier in ``entries``, is not new and keeps its first row."""
+        if not entries:
+            return []
+        first_of: dict[tuple[str, str], NewInboxEntry] = {}
+        for entry in entries:
+            first_of.setdefault((entry.source, entry.dedupe_key), entry)
+        now = utc_now()
+        # Inserted in key order: two transactions inserting overlapping keys then lock them in the same
+        # order (PostgreSQL), and cannot deadlock.
+        rows = [
+            {
+                "source": entry.source,
+                "kind": entry.kind,
+                "dedupe_key": entry.dedupe_key,
+                "payload": entry.payload,
+                "headers": entry.headers,
+                "account_id": entry.account_id,
+                "received_at": now,
+                "state": entry.state,
+                "attempts": 0,
+                "error": entry.error,
+                "processed_at": now if entry.state == "ignored" else None,
+            }
+            for _key, entry in sorted(first_of.items(), key=lambda item: item[0])
+        ]
+        statement = insert_ignoring_conflicts(self._connection, inbox).returning(
+            inbox.c.id, inbox.c.source, inbox.c.dedupe_key
+        )
+        inserted = {
+            (source, key): int(row_id) for row_id, source, key in self._connection.execute(statement, rows)
+        }
+        ids = dict(inserted)
+        if len(inserted) < len(first_of):
+            missing = [key for key in first_of if key not in inserted]
+            found = self._connection.execute(
+                sa.select(inbox.c.id, inbox.c.source, inbox.c.dedupe_key).where(
+                    sa.tuple_(inbox.c.source, inbox.c.dedupe_key).in_(missing)
+                )
+            )
+            ids.update(((source, key), int(row_id)) for row_id, source, key in found)
+        outcomes = []
+        for entry in entries:
+            key = (entry.source, entry.dedupe_key)
+            outcomes.append(Recorded(inbox_id=ids[key], is_new=inserted.pop(key, None) is not None))
+        return outcomes
+
     def get(self, inbox_id: int) -> InboxEntry | None:
         row = self._connection.execute(sa.select(inbox).where(inbox.c.id == inbox_id)).one_or_none()
         return None if row is None else InboxEntry(**row._mapping)
 
+    def get_many(self, inbox_ids: Sequence[int]) -> dict[int, InboxEntry]:
+        """The rows that exist among ``inbox_ids``, by id."""
+        rows = self._connection.execute(sa.select(inbox).where(inbox.c.id.in_(inbox_ids)))
+        return {int(row.id): InboxEntry(**row._mapping) for row in rows}
+
     def start_processing(self, inbox_id: int) -> None:
-        self._connection.execute(
-            sa.update(inbox)
-            .where(inbox.c.id == inbox_id)
-            .values(state="processing", attempts=inbox.c.attempts + 1)
-        )
+        self.start_processing_many([inbox_id])
+
+    def start_processing_many(self, inbox_ids: Sequence[int]) -> None:
+        if inbox_ids:
+            self._connection.execute(
+                sa.update(inbox)
+                .where(inbox.c.id.in_(inbox_ids))
+                .values(state="processing", attempts=inbox.c.attempts + 1)
+            )
 
     def finish(self, inbox_id: int, state: InboxState, error: str | None = None) -> None:
-        self._connection.execute(
-            sa.update(inbox)
-            .where(inbox.c.id == inbox_id)
-            .values(state=state, error=error, processed_at=utc_now())
-        )
+        self.finish_many([inbox_id], state, error)
+
+    def finish_many(self, inbox_ids: Sequence[int], state: InboxState, error: str | None = None) -> None:
+        if inbox_ids:
+            self._connection.execute(
+                sa.update(inbox)
+                .where(inbox.c.id.in_(inbox_ids))
+                .values(state=state, error=error, processed_at=utc_now())
+            )
 
     def count_by_state(self) -> dict[str, int]:
         rows = self._connection.execute(sa.select(inbox.c.state, sa.func.count()).group_by(inbox.c.state))

@@ -17,8 +17,10 @@ from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorRepository
 from crossdock.store.inbox import InboxRepository
 from crossdock.store.order_events import OrderEventRepository
+from crossdock.store.orders import OrderRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
 from crossdock.store.shops import ShopRepository
+from crossdock.store.skus import SkuRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
 
 
@@ -114,6 +116,10 @@ class UnitOfWork:
         return OrderEventRepository(self.connection)
 
     @property
+    def orders(self) -> OrderRepository:
+        return OrderRepository(self.connection)
+
+    @property
     def sync_cursors(self) -> SyncCursorRepository:
         return SyncCursorRepository(self.connection)
 
@@ -128,3 +134,7 @@ class UnitOfWork:
     @property
     def shops(self) -> ShopRepository:
         return ShopRepository(self.connection)
+
+    @property
+    def skus(self) -> SkuRepository:
+        return SkuRepository(self.connection)

@@ -46,7 +46,12 @@ def shop_view(state: ShopState, plan_display_name: str) -> View:
         "myshopifyDomain": shop.domain,
         "currencyCode": shop.currency_code,
         "ianaTimezone": shop.iana_timezone,
-        "plan": {"displayName": plan_display_name, "partnerDevelopment": False, "shopifyPlus": False},
+        # 2026-07 names the plan `publicDisplayName` (ShopPlan.displayName is gone from the schema).
+        "plan": {
+            "publicDisplayName": plan_display_name,
+            "partnerDevelopment": False,
+            "shopifyPlus": plan_display_name == "Shopify Plus",
+        },
         "fulfillmentServices": [],
     }
 

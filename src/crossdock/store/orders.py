@@ -1,0 +1,100 @@
+"""Orders as the hub keeps them: one row per Shopify order of a shop, holding the newest version received.
+
+Inputs carrying an order arrive in any order and may be handled by two workers at once, so neither writing
+method reads first and decides afterwards: ``insert`` ignores a row another transaction created, and
+``replace`` changes the row only ``WHERE source_version < new`` — the database, not the caller, decides that
+the newer version wins, and an older one can never overwrite it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crossdock.domain.orders import Order
+from crossdock.store.schema import orders
+from crossdock.store.types import utc_now
+from crossdock.store.upsert import insert_ignoring_conflicts
+
+RECEIVED = "received"
+
+
+@dataclass(frozen=True)
+class StoredOrder:
+    id: int
+    account_id: str
+    shop_id: int
+    status: str
+    order: Order
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def source_version(self) -> datetime:
+        return self.order.source_version
+
+
+class OrderRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def get(self, shop_id: int, shopify_order_id: str, *, for_update: bool = False) -> StoredOrder | None:
+        """The shop's order; ``for_update`` locks its row until the transaction ends (PostgreSQL; SQLite's
+        transactions already run one at a time), so what is read stays true while the caller acts on it."""
+        query = sa.select(orders).where(
+            orders.c.shop_id == shop_id, orders.c.shopify_order_id == shopify_order_id
+        )
+        row = self._connection.execute(query.with_for_update() if for_update else query).one_or_none()
+        if row is None:
+            return None
+        return StoredOrder(
+            id=int(row.id),
+            account_id=row.account_id,
+            shop_id=int(row.shop_id),
+            status=row.status,
+            order=Order.from_document(row.document),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    def insert(self, *, account_id: str, shop_id: int, order: Order, status: str = RECEIVED) -> int | None:
+        """Create the order's row; returns its id, or None when the shop already has a row for this order
+        (another transaction may have created it since the caller last looked)."""
+        now = utc_now()
+        inserted = self._connection.execute(
+            insert_ignoring_conflicts(self._connection, orders)
+            .values(
+                account_id=account_id,
+                shop_id=shop_id,
+                shopify_order_id=order.shopify_order_id,
+                name=order.name,
+                source_version=order.source_version,
+                status=status,
+                document=order.to_document(),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(orders.c.id)
+        ).scalar_one_or_none()
+        return None if inserted is None else int(inserted)
+
+    def replace(self, shop_id: int, order: Order) -> bool:
+        """Replace the stored order with ``order`` if, and only if, ``order`` is a newer version; returns
+        whether it did. The status is left as it is: a new version of an order does not move it."""
+        replaced = self._connection.execute(
+            sa.update(orders)
+            .where(
+                orders.c.shop_id == shop_id,
+                orders.c.shopify_order_id == order.shopify_order_id,
+                orders.c.source_version < order.source_version,
+            )
+            .values(
+                name=order.name,
+                source_version=order.source_version,
+                document=order.to_document(),
+                updated_at=utc_now(),
+            )
+        )
+        return replaced.rowcount == 1

@@ -1,0 +1,439 @@
+"""Shopify webhooks over real HTTP against the hub as `crossdock run` serves it: signed deliveries are stored
+once and processed by their batch job, bad ones are refused with nothing stored, and the Shopify sandbox
+itself delivers into the hub's inbox. Then the batch job the webhook route's writer enqueues: each row
+processed once, a rejected one kept failed, one whose handler fails handed to its own job.
+
+Signatures are made here with the standard library alone, never with the hub's own code."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from dbos import WorkflowStatus
+from fastapi import FastAPI
+
+from crossdock.config import Settings
+from crossdock.flows.inbox_writer import InboxWriter, InboxWriterStopped
+from crossdock.flows.intake import Input, record_inputs
+from crossdock.hub import Hub
+from crossdock.jobs.enqueuer import DbosEnqueuer
+from crossdock.sandbox.shopify.app import create_sandbox_app
+from crossdock.sandbox.shopify.orders import MailingAddress, place_order
+from crossdock.sandbox.shopify.seed import generate
+from crossdock.sandbox.shopify.server import DEFAULT_ACCESS_TOKEN, SandboxSettings, build_sandbox
+from crossdock.sandbox.shopify.webhooks.delivery import DEFAULT_APP_SECRET
+from crossdock.sandbox.shopify.webhooks.payloads import order_payload
+from crossdock.store.engine import create_engine
+from crossdock.store.inbox import InboxEntry
+from crossdock.store.schema import inbox
+from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.web.app import create_app
+from tests.conftest import write_config
+from tests.integration.conftest import ClientSide
+from tests.support.sample_jobs import labels
+from tests.support.servers import graphql_data, serving
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+SECRET = "hub-test-app-secret"
+DOMAIN = "acme-outdoor.myshopify.com"
+NO_SECRET_DOMAIN = "no-secret.myshopify.com"
+SANDBOX_DOMAIN = "sandbox.myshopify.com"
+WEBHOOK_PATH = "/webhooks/shopify"
+BATCH_JOB_PREFIX = "inbox.process_batch:"
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    path = write_config(tmp_path, extra_modules=["tests.support.sample_jobs", "tests.support.intake_handlers"])
+    with path.open("a") as config:
+        config.write(
+            f'\n[shops.acme-outdoor]\ndomain = "{DOMAIN}"\naccount = "acme"\n'
+            f'\n[shops.no-secret]\ndomain = "{NO_SECRET_DOMAIN}"\naccount = "acme"\n'
+            f'\n[shops.sandbox]\ndomain = "{SANDBOX_DOMAIN}"\naccount = "acme"\n'
+        )
+    return path
+
+
+@pytest.fixture
+def hub_environ(database_url: str) -> dict[str, str]:
+    return {
+        "CROSSDOCK_DATABASE_URL": database_url,
+        "CROSSDOCK_SHOPS__ACME_OUTDOOR__APP_SECRET": SECRET,
+        "CROSSDOCK_SHOPS__SANDBOX__APP_SECRET": DEFAULT_APP_SECRET,
+    }
+
+
+@dataclass
+class ServedHub:
+    url: str
+    app: FastAPI
+    engine: sa.Engine
+
+    def rows(self) -> list[InboxEntry]:
+        with self.engine.connect() as connection:
+            found = connection.execute(sa.select(inbox).order_by(inbox.c.id))
+            return [InboxEntry(**row._mapping) for row in found]
+
+
+@pytest.fixture
+def served(settings: Settings) -> Iterator[ServedHub]:
+    app = create_app(settings)
+    engine = create_engine(settings.database.url)
+    try:
+        with serving(app) as url:
+            yield ServedHub(url, app, engine)
+    finally:
+        engine.dispose()
+
+
+def order_body(order_number: int = 1) -> bytes:
+    """An orders/create body as Shopify sends it (built by the sandbox), compact like Shopify's."""
+    shop = generate(2, 1)
+    order = place_order(
+        shop,
+        [("SKU-000001", 2)],
+        shipping_address=MailingAddress(
+            first_name="Jo", address1="1 Main St", city="Reno", zip="89501", country_code="US"
+        ),
+        email="jo@example.com",
+    )
+    payload = order_payload(shop, order)
+    payload["id"] = payload["order_number"] = order_number
+    payload["admin_graphql_api_id"] = f"gid://shopify/Order/{order_number}"
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def signature(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_headers(
+    body: bytes,
+    *,
+    topic: str = "orders/create",
+    webhook_id: str | None = None,
+    secret: str = SECRET,
+    domain: str = DOMAIN,
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": signature(secret, body),
+        "X-Shopify-Shop-Domain": domain,
+        "X-Shopify-API-Version": "2026-07",
+        "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-02T10:00:00.000000Z",
+    }
+
+
+def deliver(hub: ServedHub, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(hub.url + WEBHOOK_PATH, content=body, headers=headers, timeout=10)
+
+
+def batch_jobs(client_side: ClientSide) -> list[WorkflowStatus]:
+    return client_side.client.list_workflows(workflow_id_prefix=BATCH_JOB_PREFIX)
+
+
+def batched_ids(job: WorkflowStatus) -> list[int]:
+    assert job.input is not None
+    _job_name, _key, args, _meta = job.input["args"]
+    return list(args["inbox_ids"])
+
+
+def settled(hub: ServedHub, count: int) -> list[InboxEntry] | None:
+    rows = hub.rows()
+    done = len(rows) == count and all(row.state not in ("received", "processing") for row in rows)
+    return rows if done else None
+
+
+# -- the route -----------------------------------------------------------------------------------------------
+
+
+def test_a_signed_delivery_is_stored_with_its_headers_and_processed_by_its_batch_job(
+    served: ServedHub, client_side: ClientSide
+) -> None:
+    body = order_body(1001)
+    headers = webhook_headers(body, webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")
+
+    answer = deliver(served, body, headers)
+
+    assert (answer.status_code, answer.json()) == (200, {"ok": True})
+    (row,) = wait_until(lambda: settled(served, 1), what="the delivery to be processed")
+    assert (row.source, row.kind, row.account_id) == ("shopify", "orders/create", "acme")
+    assert row.dedupe_key == "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
+    assert row.payload == body
+    assert row.headers == {
+        name: headers[name]
+        for name in (
+            "X-Shopify-Topic",
+            "X-Shopify-Shop-Domain",
+            "X-Shopify-Webhook-Id",
+            "X-Shopify-Event-Id",
+            "X-Shopify-Triggered-At",
+            "X-Shopify-API-Version",
+        )
+    }
+    # Whichever handler the order topics have by now (or none: ignored), the batch job looked at the row.
+    (job,) = wait_until(
+        lambda: [job for job in batch_jobs(client_side) if job.status == "SUCCESS"], what="the batch job"
+    )
+    assert job.workflow_id == f"{BATCH_JOB_PREFIX}inbox-batch-{row.id}"
+    assert batched_ids(job) == [row.id]
+    assert sum(job.output.values()) == 1
+
+
+def test_a_duplicate_webhook_id_is_answered_200_and_changes_nothing(
+    served: ServedHub, client_side: ClientSide
+) -> None:
+    body = order_body(1002)
+    headers = webhook_headers(body)
+    assert deliver(served, body, headers).status_code == 200
+    wait_until(lambda: settled(served, 1), what="the first delivery to be processed")
+    first = served.rows()
+
+    again = deliver(served, body, headers)
+
+    assert (again.status_code, again.json()) == (200, {"ok": True})
+    assert served.rows() == first
+    assert len(batch_jobs(client_side)) == 1
+
+
+def test_without_a_webhook_id_the_same_signed_body_is_one_input(served: ServedHub) -> None:
+    body = order_body(1003)
+    headers = webhook_headers(body)
+    del headers["X-Shopify-Webhook-Id"]
+
+    assert [deliver(served, body, headers).status_code for _ in range(2)] == [200, 200]
+
+    (row,) = served.rows()
+    assert row.dedupe_key == "sha256:" + hashlib.sha256(b"orders/create" + body).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["wrong secret", "tampered body", "no signature", "unknown shop", "shop without app secret"],
+)
+def test_a_delivery_that_cannot_be_verified_is_refused_401_and_nothing_is_stored(
+    served: ServedHub, client_side: ClientSide, case: str
+) -> None:
+    body = order_body(1004)
+    headers = webhook_headers(body)
+    if case == "wrong secret":
+        headers = webhook_headers(body, secret="not-the-app-secret")
+    elif case == "tampered body":
+        body = body.replace(b'"quantity":2', b'"quantity":9')
+        assert b'"quantity":9' in body
+    elif case == "no signature":
+        del headers["X-Shopify-Hmac-Sha256"]
+    elif case == "unknown shop":
+        # Signed with a real secret: the claimed shop is what is unknown.
+        headers = webhook_headers(body, domain="someone-else.myshopify.com")
+    elif case == "shop without app secret":
+        headers = webhook_headers(body, domain=NO_SECRET_DOMAIN)
+
+    answer = deliver(served, body, headers)
+
+    assert answer.status_code == 401
+    assert "error" in answer.json()
+    assert served.rows() == []
+    assert batch_jobs(client_side) == []
+    # The same delivery, correctly signed for a known shop, is taken: the refusal was the check's doing.
+    good = order_body(1004)
+    assert deliver(served, good, webhook_headers(good)).status_code == 200
+    assert len(served.rows()) == 1
+
+
+def test_a_topic_the_hub_does_not_subscribe_to_is_kept_ignored_without_a_job(
+    served: ServedHub, client_side: ClientSide
+) -> None:
+    body = b'{"id":7,"title":"Trail tent"}'
+
+    answer = deliver(served, body, webhook_headers(body, topic="products/update"))
+
+    assert (answer.status_code, answer.json()) == (200, {"ok": True})
+    (row,) = served.rows()
+    assert (row.kind, row.state, row.payload) == ("products/update", "ignored", body)
+    assert row.error == "topic products/update is not one the hub subscribes to"
+    assert batch_jobs(client_side) == []
+
+
+def test_a_delivery_the_inbox_cannot_take_is_answered_503_and_not_stored(served: ServedHub) -> None:
+    served.app.state.inbox_writer.stop()
+    body = order_body(1005)
+
+    answer = deliver(served, body, webhook_headers(body))
+
+    assert answer.status_code == 503
+    assert served.rows() == []
+
+
+def test_two_hundred_concurrent_deliveries_are_each_stored_once_and_processed(
+    served: ServedHub, client_side: ClientSide
+) -> None:
+    bodies = [order_body(2000 + n) for n in range(200)]
+    deliveries = [(body, webhook_headers(body, webhook_id=f"wh-{n}")) for n, body in enumerate(bodies)]
+    # Every tenth one is also sent a second time at once, as Shopify may.
+    deliveries += deliveries[::10]
+
+    async def send_all() -> list[int]:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(base_url=served.url, limits=limits, timeout=30) as client:
+            answers = await asyncio.gather(
+                *(client.post(WEBHOOK_PATH, content=body, headers=headers) for body, headers in deliveries)
+            )
+        return [answer.status_code for answer in answers]
+
+    assert asyncio.run(send_all()) == [200] * 220
+    rows = wait_until(lambda: settled(served, 200), timeout=60, what="every delivery to be processed")
+    assert sorted(row.dedupe_key for row in rows) == sorted(f"wh-{n}" for n in range(200))
+    assert {row.payload for row in rows} == set(bodies)
+    jobs = wait_until(
+        lambda: (found := batch_jobs(client_side)) and all(job.status == "SUCCESS" for job in found) and found,
+        what="every batch job to finish",
+    )
+    # Each row went into exactly one batch job.
+    batched = Counter(inbox_id for job in jobs for inbox_id in batched_ids(job))
+    assert batched == Counter(row.id for row in rows)
+
+
+def test_the_sandbox_delivers_a_new_order_into_the_hubs_inbox(served: ServedHub) -> None:
+    sandbox = build_sandbox(SandboxSettings(skus=3, locations=1))
+    try:
+        with serving(create_sandbox_app(sandbox, access_token=DEFAULT_ACCESS_TOKEN)) as shop_url:
+            created = graphql_data(
+                shop_url,
+                DEFAULT_ACCESS_TOKEN,
+                "mutation($topic: WebhookSubscriptionTopic!, $uri: String!) {"
+                " webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri})"
+                " { userErrors { message } } }",
+                {"topic": "ORDERS_CREATE", "uri": served.url + WEBHOOK_PATH},
+            )
+            assert created["webhookSubscriptionCreate"]["userErrors"] == []
+            placed = httpx.post(
+                f"{shop_url}/_sandbox/orders",
+                json={"lines": [{"sku": "SKU-000001", "quantity": 2}], "email": "jo@example.com"},
+                headers={"X-Shopify-Access-Token": DEFAULT_ACCESS_TOKEN},
+                timeout=10,
+            )
+            assert placed.status_code == 201, placed.text
+            delivered = wait_until(
+                lambda: [a for a in sandbox.webhooks.attempts() if a.topic == "orders/create"],
+                what="the sandbox to deliver orders/create",
+            )
+    finally:
+        sandbox.webhooks.stop()
+
+    (attempt,) = delivered
+    assert (attempt.outcome, attempt.status_code) == ("delivered", 200)
+    (row,) = served.rows()
+    assert (row.source, row.kind, row.dedupe_key) == ("shopify", "orders/create", attempt.webhook_id)
+    assert row.headers["X-Shopify-Shop-Domain"] == SANDBOX_DOMAIN
+    assert json.loads(row.payload)["name"] == placed.json()["name"]
+
+
+# -- the batch job and the writer ----------------------------------------------------------------------------
+
+
+def note(kind: str, key: str, journal: Path) -> Input:
+    return Input(source="test", kind=kind, dedupe_key=key, payload=b"{}", headers={"journal": str(journal)})
+
+
+def test_a_batch_processes_each_row_once_keeps_a_rejected_one_and_hands_a_failing_one_to_its_own_job(
+    hub: Hub, tmp_path: Path, client_side: ClientSide
+) -> None:
+    journal = tmp_path / "journal.txt"
+    inputs = [
+        note("note", "n-1", journal),
+        note("unusable-note", "bad-1", journal),
+        note("note-failing-once", "flaky-1", journal),
+        note("note", "n-2", journal),
+        note("note", "n-1", journal),  # the same input twice in one batch
+    ]
+    assert hub.jobs is not None
+    with hub.jobs.unit_of_work() as uow:
+        outcomes = record_inputs(uow, inputs)
+        uow.commit()
+    assert [outcome.is_new for outcome in outcomes] == [True, True, True, True, False]
+    assert outcomes[4].inbox_id == outcomes[0].inbox_id
+    ids = {key: outcome.inbox_id for key, outcome in zip(["n-1", "bad-1", "flaky-1", "n-2"], outcomes)}
+
+    def states() -> dict[str, str] | None:
+        with hub.jobs.unit_of_work() as uow:  # type: ignore[union-attr]
+            found = {key: uow.inbox.get(inbox_id) for key, inbox_id in ids.items()}
+        wanted = {"n-1": "processed", "bad-1": "failed", "flaky-1": "processed", "n-2": "processed"}
+        current = {key: entry.state for key, entry in found.items() if entry is not None}
+        return current if current == wanted else None
+
+    wait_until(states, what="the batch and the handed-over row to be processed")
+    (batch,) = wait_until(
+        lambda: [job for job in batch_jobs(client_side) if job.status == "SUCCESS"], what="the batch job"
+    )
+    assert batch.workflow_id == f"{BATCH_JOB_PREFIX}inbox-batch-{min(ids.values())}"
+    assert batched_ids(batch) == sorted(ids.values())
+    assert batch.output == {"processed": 2, "failed": 1, "handed_over": 1}
+    own_job = f"inbox.process:inbox-{ids['flaky-1']}"
+    wait_until(lambda: client_side.status(own_job).status == "SUCCESS", what="the row's own job to succeed")
+    with hub.jobs.unit_of_work() as uow:
+        flaky = uow.inbox.get(ids["flaky-1"])
+        rejected = uow.inbox.get(ids["bad-1"])
+        (problem,) = uow.exceptions.list()
+    assert flaky is not None and flaky.attempts == 2 and flaky.error is None
+    assert rejected is not None and rejected.error == "field 'note.text' is missing"
+    assert (problem.type, problem.subject_id) == ("input_rejected", str(ids["bad-1"]))
+    assert Counter(labels(journal)) == Counter(
+        [
+            "note n-1 inbox.process_batch",
+            "unusable bad-1 inbox.process_batch",
+            "attempt flaky-1 inbox.process_batch",
+            "note n-2 inbox.process_batch",
+            "attempt flaky-1 inbox.process",
+            "succeeded flaky-1 inbox.process",
+        ]
+    )
+
+
+def test_the_writer_commits_every_queued_input_before_it_stops_then_refuses_more(
+    hub: Hub, tmp_path: Path, client_side: ClientSide
+) -> None:
+    journal = tmp_path / "journal.txt"
+    assert hub.jobs is not None and hub.jobs.enqueuer is not None
+    writer = InboxWriter(hub.engine, DbosEnqueuer(client_side.client))
+    writer.start()
+
+    async def submit_then_stop() -> list[int]:
+        submitted = [
+            asyncio.ensure_future(writer.submit(note("note", f"w-{n}", journal))) for n in range(50)
+        ]
+        await asyncio.sleep(0)  # every submission is queued before the stop
+        await asyncio.to_thread(writer.stop)
+        with pytest.raises(InboxWriterStopped):
+            await writer.submit(note("note", "too-late", journal))
+        return [recorded.inbox_id for recorded in await asyncio.gather(*submitted)]
+
+    recorded_ids = asyncio.run(submit_then_stop())
+
+    with UnitOfWork(hub.engine) as uow:
+        entries = [uow.inbox.get(inbox_id) for inbox_id in recorded_ids]
+    assert sorted(entry.dedupe_key for entry in entries if entry is not None) == sorted(
+        f"w-{n}" for n in range(50)
+    )
+    wait_until(
+        lambda: sorted(labels(journal)) == sorted(f"note w-{n} inbox.process_batch" for n in range(50)),
+        what="every input to be processed",
+    )
