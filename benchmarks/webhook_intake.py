@@ -5,6 +5,7 @@ the same run, on SQLite and on PostgreSQL.
 
     .venv/bin/python benchmarks/webhook_intake.py [--requests 5000] [--concurrency 48]
         [--databases sqlite,postgresql] [--postgres-server postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--poll-ms MS] [--drain-timeout 120]
 
 Prints throughput, p50 and p99 latency of each, the ratio intake / no-op, that exactly N inbox rows exist,
 and how long the hub took to process them all after the last answer. The design target (DESIGN.md §10):
@@ -302,9 +303,13 @@ def inbox_counts(database_url: str) -> dict[str, int]:
 
 def run_database(label: str, database_url: str, folder: Path, options: argparse.Namespace) -> None:
     port = free_port()
-    environment = _environment(
-        {"CROSSDOCK_DATABASE_URL": database_url, "CROSSDOCK_SHOPS__BENCH_SHOP__APP_SECRET": APP_SECRET}
-    )
+    hub_variables = {
+        "CROSSDOCK_DATABASE_URL": database_url,
+        "CROSSDOCK_SHOPS__BENCH_SHOP__APP_SECRET": APP_SECRET,
+    }
+    if options.poll_ms is not None:
+        hub_variables["CROSSDOCK_JOBS__POLL_INTERVAL_MS"] = str(options.poll_ms)
+    environment = _environment(hub_variables)
     config = write_hub_config(folder)
     command = [sys.executable, "-m", "crossdock.cli", "--config", str(config), "run", "--port", str(port)]
     expected_rows = WARM_UP_REQUESTS + options.requests
@@ -376,6 +381,12 @@ def main() -> None:
         "--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql"
     )
     parser.add_argument("--postgres-server", default=POSTGRES_SERVER, help="a database on the server to use")
+    parser.add_argument(
+        "--poll-ms",
+        type=int,
+        default=None,
+        help="the hub's jobs.poll_interval_ms (default: the hub's own); its queue polling shares the cores",
+    )
     parser.add_argument(
         "--drain-timeout", type=float, default=120.0, help="seconds to wait for processing (0: do not wait)"
     )

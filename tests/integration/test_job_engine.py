@@ -160,8 +160,9 @@ def test_a_killed_worker_resumes_the_job_at_the_interrupted_step(
             # Same host, dead pid: the new process takes back the identity and with it the unfinished job.
             assert restarted.executor_id == first_executor
             wait_until(lambda: "step-3" in labels(journal), what="the job to finish after restart")
-            status = client_side.status(job_id("test.three_steps", "order-1001"))
-            assert status.status == "SUCCESS"
+            # The journal line is written inside step 3, a moment before the job is recorded as finished.
+            resumed = job_id("test.three_steps", "order-1001")
+            wait_until(lambda: client_side.status(resumed).status == "SUCCESS", what="the job recorded")
         finally:
             restarted.stop()
     finally:

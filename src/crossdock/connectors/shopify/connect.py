@@ -17,11 +17,10 @@ from crossdock.connectors.shopify.ids import topic_enum
 from crossdock.connectors.shopify.order_poll import ORDERS_CURSOR, cursor_source
 from crossdock.connectors.shopify.paging import GraphQLExecutor, all_nodes
 from crossdock.connectors.shopify.topics import SUBSCRIBED_TOPICS
+from crossdock.connectors.shopify.webhook_route import WEBHOOK_PATH
 from crossdock.store.shops import ShopLocation
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import UnitOfWork
-
-WEBHOOK_PATH = "/webhooks/shopify"
 
 
 class ConnectError(Exception):
