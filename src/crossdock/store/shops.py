@@ -71,18 +71,3 @@ class ShopRepository:
         rows = [dict(vars(location), shop_id=shop_id, updated_at=utc_now()) for location in locations]
         if rows:
             self._connection.execute(sa.insert(shop_locations), rows)
-
-    def locations(self, shop_id: int) -> list[ShopLocation]:
-        rows = self._connection.execute(
-            sa.select(
-                shop_locations.c.location_id,
-                shop_locations.c.name,
-                shop_locations.c.is_active,
-                shop_locations.c.fulfills_online_orders,
-                shop_locations.c.is_fulfillment_service,
-                shop_locations.c.address,
-            )
-            .where(shop_locations.c.shop_id == shop_id)
-            .order_by(shop_locations.c.name, shop_locations.c.location_id)
-        )
-        return [ShopLocation(**row._mapping) for row in rows]

@@ -99,28 +99,3 @@ class SkuRepository:
                 )
             )
         return len(gone)
-
-    def variants_of_shop(self, shop_id: int) -> list[VariantRegistration]:
-        rows = self._connection.execute(
-            sa.select(
-                skus.c.sku,
-                skus.c.title,
-                skus.c.barcode,
-                sku_variants.c.variant_id,
-                sku_variants.c.inventory_item_id,
-                sku_variants.c.product_id,
-                sku_variants.c.product_title,
-                sku_variants.c.variant_title,
-            )
-            .join(skus, skus.c.id == sku_variants.c.sku_id)
-            .where(sku_variants.c.shop_id == shop_id)
-            .order_by(skus.c.sku)
-        )
-        return [VariantRegistration(**row._mapping) for row in rows]
-
-    def count(self, account_id: str) -> int:
-        return int(
-            self._connection.execute(
-                sa.select(sa.func.count()).select_from(skus).where(skus.c.account_id == account_id)
-            ).scalar_one()
-        )

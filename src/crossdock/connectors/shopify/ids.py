@@ -1,10 +1,6 @@
-"""Shopify's global ids (`gid://shopify/Order/450789469`) and the webhook topic names of its enum."""
+"""The webhook topic names of Shopify's GraphQL enum."""
 
 from __future__ import annotations
-
-
-def global_id(kind: str, number: str | int) -> str:
-    return f"gid://shopify/{kind}/{number}"
 
 
 def topic_enum(topic: str) -> str:
