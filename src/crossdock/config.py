@@ -35,9 +35,13 @@ __all__ = [
     "JobSettings",
     "LogSettings",
     "Settings",
+    "SftpSettings",
     "ShopSettings",
     "ShopifySettings",
+    "WarehouseSettings",
     "WebSettings",
+    "X12FolderSettings",
+    "X12PartnerSettings",
     "describe",
     "example_config",
     "load_settings",
@@ -57,6 +61,9 @@ _SLUG_TEXT = "a slug of 1 to 63 lowercase letters, digits or '-'"
 # Environment variables that set one field of one shop: CROSSDOCK_SHOPS__<KEY>__<FIELD>, where <KEY> is the
 # shop's key in [shops.<key>] upper-cased with '-' written '_' (variable names cannot hold a dash).
 _SHOP_ENV_PREFIX = "CROSSDOCK_SHOPS__"
+# The one secret of a warehouse, its SFTP password: CROSSDOCK_WAREHOUSES__<KEY>__SFTP_PASSWORD.
+_WAREHOUSE_ENV_PREFIX = "CROSSDOCK_WAREHOUSES__"
+_WAREHOUSE_PASSWORD_FIELD = "SFTP_PASSWORD"
 
 
 class ConfigError(Exception):
@@ -189,6 +196,85 @@ class ShopSettings(_Section):
         return self.api_url or f"https://{self.domain}"
 
 
+_X12_ID = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._-]{1,15}$")]
+_X12_QUALIFIER = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2}$")]
+_X12_GS_CODE = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._-]{2,15}$")]
+_REMOTE_FOLDER = Annotated[str, StringConstraints(pattern=r"^/[^\s]*$")]
+
+
+class SftpSettings(_Section):
+    """The partner's SFTP server, where both sides drop their files."""
+
+    host: str = Field(min_length=1, description="a host name or address")
+    port: int = Field(default=22, ge=1, le=65_535, description="an integer from 1 to 65535")
+    username: str = Field(min_length=1, description="a non-empty string")
+    password: SecretStr | None = Field(default=None, description="the SFTP password")
+    private_key_file: Path | None = Field(default=None, description="a path to an OpenSSH private key")
+    # A known_hosts file listing the server's key. Unset: the key is not checked, which is only acceptable
+    # on a local network or against the sandbox; `crossdock x12 check` warns about it.
+    known_hosts_file: Path | None = Field(default=None, description="a path to a known_hosts file")
+    timeout_seconds: _PositiveNumber = 30.0
+
+
+class X12FolderSettings(_Section):
+    """Remote folders, as absolute paths on the SFTP server."""
+
+    outbound: _REMOTE_FOLDER = Field(default="/in", description="where the hub uploads (the 3PL's inbox)")
+    inbound: _REMOTE_FOLDER = Field(default="/out", description="where the 3PL drops files for the hub")
+    archive: _REMOTE_FOLDER = Field(default="/out/archive", description="where processed files are moved")
+    error: _REMOTE_FOLDER = Field(default="/out/error", description="where unreadable files are moved")
+
+
+class X12PartnerSettings(_Section):
+    """One trading partner: who is who in the envelopes, which version, where tracking numbers sit."""
+
+    version: Literal["004010", "005010"] = "004010"
+    # ISA-05/06 and ISA-07/08: the hub's and the partner's interchange qualifier and id.
+    sender_qualifier: _X12_QUALIFIER = "ZZ"
+    sender_id: _X12_ID = Field(description="the hub's interchange id, agreed with the partner")
+    receiver_qualifier: _X12_QUALIFIER = "ZZ"
+    receiver_id: _X12_ID = Field(description="the partner's interchange id")
+    # GS-02/GS-03 application codes; default to the interchange ids.
+    application_sender: _X12_GS_CODE | None = None
+    application_receiver: _X12_GS_CODE | None = None
+    usage: Literal["P", "T"] = Field(default="P", description="'P' production or 'T' test (ISA-15)")
+    # The depositor (the merchant) as the 3PL knows it: W05-02 of a 940, N1*DE.
+    depositor_code: str | None = None
+    # Where a 945 carries each parcel's tracking number: "MAN" (marks and numbers, MAN-02 with MAN-01 "CP")
+    # or "N9" (a reference with the qualifier below).
+    tracking_location: Literal["MAN", "N9"] = "MAN"
+    tracking_n9_qualifier: str = Field(default="2I", min_length=2, max_length=3)
+    # SCAC → carrier name as Shopify spells it, added to (and overriding) the built-in table.
+    carriers: dict[str, str] = Field(default_factory=dict)
+    # File names the hub writes: {set} (940, 180, 997), {control} (interchange control number), {key}.
+    file_name: str = "{set}_{control}.edi"
+    # A 940 or 180 not acknowledged by a 997 after this many minutes raises an exception.
+    acknowledgment_timeout_minutes: int = Field(default=60, ge=1, le=10_080, description="1 to 10080")
+    # How often the inbound folder is read, and how long a file's size must stay the same before a file
+    # that was not renamed into place is taken as complete.
+    poll_interval_seconds: int = Field(default=60, ge=1, le=86_400, description="1 to 86400")
+    stable_seconds: float = Field(default=2.0, ge=0, le=3_600, description="0 to 3600")
+
+    @property
+    def gs_sender(self) -> str:
+        return self.application_sender or self.sender_id.strip()
+
+    @property
+    def gs_receiver(self) -> str:
+        return self.application_receiver or self.receiver_id.strip()
+
+
+class WarehouseSettings(_Section):
+    """A 3PL site reached through one connector. The same warehouse may serve several accounts."""
+
+    name: str = Field(min_length=1, description="a non-empty string")
+    accounts: list[str] = Field(min_length=1, description="ids of [[accounts]] tables")
+    connector: Literal["x12"] = "x12"
+    sftp: SftpSettings
+    x12: X12PartnerSettings
+    folders: X12FolderSettings = Field(default_factory=X12FolderSettings)
+
+
 _ShopKey = Annotated[str, StringConstraints(pattern=_SLUG)]
 
 
@@ -203,6 +289,9 @@ class Settings(BaseSettings):
     shopify: ShopifySettings = Field(default_factory=ShopifySettings, description="a [shopify] table")
     shops: dict[_ShopKey, ShopSettings] = Field(
         default_factory=dict, description=f"[shops.<key>] tables, each key {_SLUG_TEXT}"
+    )
+    warehouses: dict[_ShopKey, WarehouseSettings] = Field(
+        default_factory=dict, description=f"[warehouses.<key>] tables, each key {_SLUG_TEXT}"
     )
     config_file: Path | None = None
 
@@ -220,6 +309,24 @@ class Settings(BaseSettings):
                 raise _problem(f"shop {domains[shop.domain]!r} has the same domain", "shops", key, "domain")
             domains[shop.domain] = key
         return self
+
+    @model_validator(mode="after")
+    def _check_warehouses(self) -> Self:
+        accounts = {account.id for account in self.accounts}
+        for key, warehouse in self.warehouses.items():
+            for index, account in enumerate(warehouse.accounts):
+                if account not in accounts:
+                    known = ", ".join(sorted(accounts)) or "none is declared"
+                    problem = f"no [[accounts]] table has id {account!r} ({known})"
+                    raise _problem(problem, "warehouses", key, "accounts", index)
+        return self
+
+    def warehouse(self, key: str) -> WarehouseSettings:
+        """The warehouse named by its key; LookupError names the known ones."""
+        if key in self.warehouses:
+            return self.warehouses[key]
+        known = ", ".join(sorted(self.warehouses)) or "none"
+        raise LookupError(f"no warehouse {key!r} in the configuration; known warehouses: {known}")
 
     def shop(self, key_or_domain: str) -> tuple[str, ShopSettings]:
         """The shop named by its key or its domain; LookupError names the known ones."""
@@ -386,7 +493,44 @@ def _check_file(data: dict[str, Any], *, refuse_secrets: bool) -> list[str]:
                     f"shops.{shop_key}.{key}: is a secret; secrets may only come from the environment "
                     f"({variable}) or the secrets file"
                 )
+    warehouses = data.get("warehouses") if refuse_secrets else None
+    for warehouse_key, warehouse in warehouses.items() if isinstance(warehouses, dict) else ():
+        sftp = warehouse.get("sftp") if isinstance(warehouse, dict) else None
+        if isinstance(sftp, dict) and "password" in sftp:
+            del sftp["password"]
+            problems.append(
+                f"warehouses.{warehouse_key}.sftp.password: is a secret; secrets may only come from the "
+                f"environment ({_warehouse_password_env_name(str(warehouse_key))}) or the secrets file"
+            )
     return problems
+
+
+def _warehouse_password_env_name(warehouse_key: str) -> str:
+    return f"{_WAREHOUSE_ENV_PREFIX}{warehouse_key.upper().replace('-', '_')}__{_WAREHOUSE_PASSWORD_FIELD}"
+
+
+def _warehouses_from_environment(
+    environ: Mapping[str, str], declared_keys: Iterable[str]
+) -> tuple[dict[str, Any], dict[Loc, str], list[str]]:
+    """CROSSDOCK_WAREHOUSES__<KEY>__SFTP_PASSWORD variables, matched to the warehouses the files declare."""
+    by_env_name = {_warehouse_password_env_name(key): key for key in declared_keys}
+    data: dict[str, Any] = {}
+    names: dict[Loc, str] = {}
+    problems = []
+    for variable, raw in sorted(environ.items()):
+        if not variable.upper().startswith(_WAREHOUSE_ENV_PREFIX) or raw == "":
+            continue
+        warehouse_key = by_env_name.get(variable.upper())
+        if warehouse_key is None:
+            declared = ", ".join(sorted(by_env_name.values())) or "none"
+            problems.append(
+                f"{variable}: not the SFTP password of a declared warehouse "
+                f"(CROSSDOCK_WAREHOUSES__<KEY>__SFTP_PASSWORD; declared warehouses: {declared})"
+            )
+            continue
+        data[warehouse_key] = {"sftp": {"password": raw}}
+        names[("warehouses", warehouse_key, "sftp", "password")] = variable
+    return data, names, problems
 
 
 def _shop_env_name(shop_key: str, field: str) -> str:
@@ -472,6 +616,15 @@ def load_settings(config_file: Path | None = None, *, environ: Mapping[str, str]
     env_names.update(shop_env_names)
     if shop_env:
         env_data["shops"] = shop_env
+    warehouses_table = merged.get("warehouses")
+    declared_warehouses = [str(key) for key in warehouses_table] if isinstance(warehouses_table, dict) else []
+    warehouse_env, warehouse_env_names, warehouse_problems = _warehouses_from_environment(
+        environ, declared_warehouses
+    )
+    problems += warehouse_problems
+    env_names.update(warehouse_env_names)
+    if warehouse_env:
+        env_data["warehouses"] = warehouse_env
     merged = _deep_merge(merged, env_data)
     settings = None
     try:

@@ -14,6 +14,7 @@ from crossdock.store.engine import create_engine
 from crossdock.store.migrate import upgrade_to_head
 from crossdock.store.shops import DeclaredShop
 from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.warehouses import DeclaredWarehouse
 
 log = structlog.get_logger("crossdock")
 
@@ -39,6 +40,11 @@ def prepare_database(settings: Settings) -> sa.Engine:
             sa.make_url(settings.database.url).password,
             session_secret.get_secret_value() if session_secret is not None else None,
             *shop_secrets,
+            *(
+                warehouse.sftp.password.get_secret_value()
+                for warehouse in settings.warehouses.values()
+                if warehouse.sftp.password is not None
+            ),
         ]
     )
     engine = create_engine(settings.database.url)
@@ -49,6 +55,15 @@ def prepare_database(settings: Settings) -> sa.Engine:
         uow.shops.ensure(
             DeclaredShop(key=key, domain=shop.domain, account_id=shop.account)
             for key, shop in settings.shops.items()
+        )
+        uow.warehouses.ensure(
+            DeclaredWarehouse(
+                code=key,
+                name=warehouse.name,
+                connector=warehouse.connector,
+                account_ids=tuple(warehouse.accounts),
+            )
+            for key, warehouse in settings.warehouses.items()
         )
         uow.commit()
     return engine

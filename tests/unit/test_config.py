@@ -12,8 +12,12 @@ from crossdock.config import (
     JobSettings,
     LogSettings,
     Settings,
+    SftpSettings,
     ShopSettings,
+    WarehouseSettings,
     WebSettings,
+    X12FolderSettings,
+    X12PartnerSettings,
     describe,
     example_config,
     load_settings,
@@ -197,14 +201,16 @@ def test_unknown_table_and_account_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[webb]\nport = 1\n[[accounts]]\nid = 'acme'\nname = 'A'\nnmae = 'B'\n")
     assert problems_of(path, {}) == [
         "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name)",
-        "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops)",
+        "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
+        "warehouses)",
     ]
 
 
 def test_config_file_key_cannot_be_set_in_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "config_file = 'elsewhere.toml'\n")
     assert problems_of(path, {}) == [
-        "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops)"
+        "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
+        "warehouses)"
     ]
 
 
@@ -371,7 +377,7 @@ def test_example_config_shows_every_key() -> None:
     text = example_config()
     written = tomllib.loads(text)
     for section, field in Settings.model_fields.items():
-        if section in ("config_file", "accounts", "shops"):
+        if section in ("config_file", "accounts", "shops", "warehouses"):
             continue
         model = field.annotation
         assert isinstance(model, type) and issubclass(model, BaseModel)
@@ -382,6 +388,10 @@ def test_example_config_shows_every_key() -> None:
     for key in ShopSettings.model_fields:
         assert f"# {key}" in text, f"shops.<key>.{key} missing from the example"
     assert "CROSSDOCK_SECRETS_FILE" in text
+    for model in (WarehouseSettings, SftpSettings, X12PartnerSettings, X12FolderSettings):
+        for key in model.model_fields:
+            shown = f"# {key}" in text or f".{key}]" in text
+            assert shown, f"warehouses.<key>.{model.__name__}.{key} missing from the example"
 
 
 SHOP_CONFIG = """
@@ -437,3 +447,50 @@ def test_shop_secrets_from_the_secrets_file(tmp_path: Path) -> None:
     settings = load_settings(path, environ={"CROSSDOCK_SECRETS_FILE": str(secrets)})
     secret = settings.shops["acme-main"].app_secret
     assert secret is not None and secret.get_secret_value() == "from-file"
+
+
+def _example_warehouse_block() -> str:
+    """The commented [warehouses.east-3pl…] tables of the example, uncommented: its table headers and
+    ``key = value`` lines (the prose, and the password line, stay out)."""
+    text = example_config()
+    block = text[text.index("# [warehouses.east-3pl]") :]
+    lines = [line.removeprefix("# ") for line in block.splitlines()]
+    return "\n".join(line for line in lines if line.startswith("[") or re.match(r"^\w+ = ", line))
+
+
+WAREHOUSE_ACCOUNT = """
+[[accounts]]
+id = "acme"
+name = "Acme"
+"""
+
+
+def test_example_warehouse_tables_load(tmp_path: Path) -> None:
+    path = write(tmp_path, WAREHOUSE_ACCOUNT + _example_warehouse_block())
+    settings = load_settings(path, environ={"CROSSDOCK_WAREHOUSES__EAST_3PL__SFTP_PASSWORD": "s3cret"})
+    warehouse = settings.warehouse("east-3pl")
+    assert warehouse.x12.receiver_id == "EAST3PL" and warehouse.x12.carriers == {"ABCD": "Local Courier"}
+    assert warehouse.sftp.password is not None and warehouse.sftp.password.get_secret_value() == "s3cret"
+    assert describe(settings)["warehouses"]["east-3pl"]["sftp"]["password"] == "***"
+
+
+def test_warehouse_password_is_refused_in_the_config_file(tmp_path: Path) -> None:
+    block = _example_warehouse_block().replace('username = "acme"', 'username = "acme"\npassword = "oops"')
+    path = write(tmp_path, WAREHOUSE_ACCOUNT + block)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    assert "warehouses.east-3pl.sftp.password: is a secret" in str(raised.value)
+    assert "CROSSDOCK_WAREHOUSES__EAST_3PL__SFTP_PASSWORD" in str(raised.value)
+    assert "oops" not in str(raised.value)
+
+
+def test_warehouse_needs_a_declared_account_and_a_known_key(tmp_path: Path) -> None:
+    path = write(tmp_path, _example_warehouse_block())
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={"CROSSDOCK_WAREHOUSES__WEST__SFTP_PASSWORD": "x"})
+    problems = str(raised.value)
+    assert "warehouses.east-3pl.accounts[0]: no [[accounts]] table has id 'acme'" in problems
+    unknown = "CROSSDOCK_WAREHOUSES__WEST__SFTP_PASSWORD: not the SFTP password of a declared warehouse"
+    assert unknown in problems
+    with pytest.raises(LookupError, match="known warehouses: none"):
+        Settings().warehouse("east-3pl")

@@ -259,3 +259,68 @@ rate_budgets = sa.Table(
     # both back ends, which a timestamp column does not on SQLite.
     sa.Column("as_of", sa.Float, nullable=False),
 )
+
+# X12 control numbers per trading partner (one partner per warehouse): each interchange and group the hub
+# writes takes the next number, in the transaction that records the document, so numbers are unique and
+# increasing even with several processes writing.
+x12_control_numbers = sa.Table(
+    "x12_control_numbers",
+    metadata,
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), primary_key=True),
+    sa.Column("last_interchange", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_group", sa.BigInteger, nullable=False, default=0),
+)
+
+# Every X12 document the hub sends (940, 180, 997), recorded with its bytes before it is uploaded: the
+# idempotency key makes a repeated send upload the same file again instead of writing a new one, and the
+# 997 that acknowledges it is matched by group control number.
+x12_outbound_documents = sa.Table(
+    "x12_outbound_documents",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True),
+    sa.Column("idempotency_key", sa.String(255), nullable=False),
+    sa.Column("set_code", sa.String(3), nullable=False),
+    # The warehouse order or return the document is about (None for a 997).
+    sa.Column("subject_key", sa.String(255), nullable=True),
+    sa.Column("purpose", sa.String(10), nullable=True),
+    sa.Column("interchange_control", sa.BigInteger, nullable=False),
+    sa.Column("group_control", sa.BigInteger, nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("uploaded_at", UtcDateTime(), nullable=True),
+    sa.Column("upload_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text, nullable=True),
+    # What the partner's 997 said: accepted, accepted_with_errors, rejected; None while none arrived.
+    sa.Column("ack_status", sa.String(30), nullable=True),
+    sa.Column("ack_detail", JsonDocument, nullable=True),
+    sa.Column("acknowledged_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("warehouse_id", "idempotency_key"),
+    sa.UniqueConstraint("warehouse_id", "interchange_control"),
+    sa.Index(None, "warehouse_id", "group_control"),
+    sa.Index(None, "ack_status", "uploaded_at"),
+)
+
+# The canonical events read from each stored warehouse document, in document order: the journal the order,
+# inventory and returns flows consume. (inbox_id, position) makes re-reading a document record nothing new.
+warehouse_events = sa.Table(
+    "warehouse_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("inbox_id", BigId, sa.ForeignKey("inbox.id"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("order_key", sa.String(255), nullable=True),
+    sa.Column("sku", sa.String(255), nullable=True),
+    sa.Column("source_kind", sa.String(50), nullable=False),
+    sa.Column("source_reference", sa.String(255), nullable=False),
+    sa.Column("data", JsonDocument, nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("inbox_id", "position"),
+    sa.Index(None, "warehouse_id", "order_key"),
+    sa.Index(None, "warehouse_id", "kind", "occurred_at"),
+)

@@ -22,6 +22,9 @@ from crossdock.store.outbound_calls import OutboundCallRepository
 from crossdock.store.shops import ShopRepository
 from crossdock.store.skus import SkuRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
+from crossdock.store.warehouse_events import WarehouseEventRepository
+from crossdock.store.warehouses import WarehouseRepository
+from crossdock.store.x12_documents import X12DocumentRepository
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,15 @@ class UnitOfWork:
     @property
     def skus(self) -> SkuRepository:
         return SkuRepository(self.connection)
+
+    @property
+    def warehouses(self) -> WarehouseRepository:
+        return WarehouseRepository(self.connection)
+
+    @property
+    def warehouse_events(self) -> WarehouseEventRepository:
+        return WarehouseEventRepository(self.connection)
+
+    @property
+    def x12_documents(self) -> X12DocumentRepository:
+        return X12DocumentRepository(self.connection)
