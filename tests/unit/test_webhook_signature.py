@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 
+import pytest
+
 from crossdock.connectors.shopify.webhook_signature import is_signed_by, webhook_signature
 
 SECRET = b"hush-app-secret"
@@ -34,3 +36,10 @@ def test_a_missing_empty_or_garbled_header_is_refused() -> None:
     assert not is_signed_by(SECRET, BODY, "")
     assert not is_signed_by(SECRET, BODY, VECTOR[:-4])
     assert not is_signed_by(SECRET, BODY, "é" + VECTOR[1:])  # not ASCII: refused, not an error
+
+
+@pytest.mark.parametrize("size", [0, 1, 2046, 2047, 2048, 4095, 4096, 100_000])
+def test_the_signature_hashed_in_pieces_is_the_signature_of_the_whole_body(size: int) -> None:
+    body = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    whole = base64.b64encode(hmac.digest(b"app-secret", body, "sha256"))
+    assert webhook_signature(b"app-secret", body) == whole

@@ -20,7 +20,7 @@ import crossdock
 from crossdock.config import Settings
 from crossdock.jobs import catalog as _catalog  # noqa: F401  (registers every job, schedule and workflow)
 from crossdock.jobs.enqueuer import APPLICATION_NAME, DbosEnqueuer
-from crossdock.jobs.queues import ALL_QUEUES, SLOW_POLL_SECONDS
+from crossdock.jobs.queues import ALL_QUEUES
 from crossdock.jobs.retry import RetryPolicy
 from crossdock.jobs.runtime import JobRuntime, install_runtime
 from crossdock.jobs.schedules import registered_schedules, schedule_tick
@@ -126,7 +126,7 @@ class JobEngine:
                 queue.name,
                 worker_concurrency=concurrency,
                 partition_concurrency=1 if partitioned else None,
-                polling_interval_sec=poll_seconds if queue.latency_sensitive else SLOW_POLL_SECONDS,
+                polling_interval_sec=queue.poll_seconds(poll_seconds),
                 on_conflict="always_update",
             )
         DBOS.apply_schedules(
