@@ -43,6 +43,7 @@ from crossdock.store.unit_of_work import UnitOfWork
 from crossdock.web.app import create_app
 from tests.conftest import write_config
 from tests.integration.conftest import ClientSide
+from tests.support.databases import backend_name
 from tests.support.sample_jobs import labels
 from tests.support.servers import graphql_data, serving
 from tests.support.waiting import wait_until
@@ -495,3 +496,28 @@ def test_intake_counts_as_busy_only_once_inputs_queue_up_behind_a_commit() -> No
     assert not activity.busy()
     activity.note_batch(12)
     assert activity.busy()
+
+
+@pytest.mark.skipif(backend_name() != "postgresql", reason="a PostgreSQL server dropping a connection")
+def test_a_batch_whose_connection_the_server_dropped_is_written_again(
+    hub: Hub, tmp_path: Path, client_side: ClientSide
+) -> None:
+    journal = tmp_path / "journal.txt"
+    writer_engine = create_engine(hub.settings.database.url, pool_size=1, pre_ping=False)
+    writer = InboxWriter(writer_engine, DbosEnqueuer(client_side.client))
+    writer.start()
+    try:
+        first = asyncio.run(writer.submit(note("note", "d-1", journal)))
+        with writer_engine.connect() as pooled:  # the writer's one pooled connection, back in the pool
+            backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with hub.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        second = asyncio.run(writer.submit(note("note", "d-2", journal)))
+    finally:
+        writer.stop()
+        writer_engine.dispose()
+    assert first.is_new and second.is_new
+    wait_until(
+        lambda: sorted(labels(journal)) == ["note d-1 inbox.process_batch", "note d-2 inbox.process_batch"],
+        what="both inputs to be processed",
+    )

@@ -102,7 +102,7 @@ class InboxWriter:
             INTAKE_ACTIVITY.note_batch(len(batch))
             self._write(batch)
 
-    def _write(self, batch: list[_Waiter]) -> None:
+    def _write(self, batch: list[_Waiter], *, reconnected: bool = False) -> None:
         try:
             with UnitOfWork(self._engine, self._enqueuer) as uow:
                 outcomes = record_inputs(uow, [received for received, _ in batch])
@@ -119,11 +119,24 @@ class InboxWriter:
             for waiter in batch:
                 self._write([waiter])
             return
+        except sa.exc.DBAPIError as error:
+            if error.connection_invalidated and not reconnected:
+                # A pooled connection the server had dropped (the writer's engine does not ping before
+                # use). Writing again is safe even if the lost commit went through: rows already stored are
+                # found, not doubled, and their batch job was enqueued with them.
+                log.warning("inbox connection lost; writing the batch again", error=repr(error))
+                self._write(batch, reconnected=True)
+                return
+            self._fail(batch, error)
+            return
         except Exception as error:
-            log.error("inbox batch could not be stored", inputs=len(batch), error=repr(error))
-            _settle([(future, InboxWriterFailure(error)) for _, future in batch])
+            self._fail(batch, error)
             return
         _settle([(future, outcome) for (_, future), outcome in zip(batch, outcomes, strict=True)])
+
+    def _fail(self, batch: list[_Waiter], error: Exception) -> None:
+        log.error("inbox batch could not be stored", inputs=len(batch), error=repr(error))
+        _settle([(future, InboxWriterFailure(error)) for _, future in batch])
 
 
 class InboxWriterFailure(RuntimeError):

@@ -28,10 +28,13 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> Engine:
+def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engine:
+    """``pre_ping`` tests each pooled PostgreSQL connection with a round trip before handing it out, so that
+    a connection the server dropped (a restart) is replaced instead of failing the transaction. A user that
+    retries a transaction lost that way itself can do without it and save the round trip."""
     if is_sqlite(url):
         return _create_sqlite_engine(url)
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2)
+    return sa.create_engine(url, pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=pool_size * 2)
 
 
 def _create_sqlite_engine(url: str) -> Engine:
