@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hmac
 
-
 # hashlib lets go of the GIL to hash more than 2047 bytes at once. For a webhook body (a few KB, hashed in
 # microseconds) that is a loss: the event loop thread then waits to get the GIL back from the job threads,
 # up to the 5 ms switch interval per request, under load. Fed in smaller pieces, the hash keeps the GIL.
