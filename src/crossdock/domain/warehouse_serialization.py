@@ -44,13 +44,8 @@ EVENT_TYPES: dict[str, type[WarehouseEvent]] = {
     )
 }
 
-# The fields that hold values of another class, per event field name.
-_NESTED: dict[str, type[Any]] = {
-    "source": SourceDocument,
-    "lines": ShippedLine,  # replaced per event type below
-    "parcels": Parcel,
-    "levels": StockLevel,
-}
+# The fields that hold tuples of values of another class ("lines" depends on the event: _LINES_OF).
+_NESTED: dict[str, type[Any]] = {"parcels": Parcel, "levels": StockLevel}
 _LINES_OF: dict[type[WarehouseEvent], type[Any]] = {
     Shipped: ShippedLine,
     ReceiptPosted: ReceivedLine,
@@ -73,12 +68,7 @@ def _plain(value: Any) -> Any:
 
 
 def event_to_document(event: WarehouseEvent) -> dict[str, Any]:
-    document = {field.name: _plain(getattr(event, field.name)) for field in dataclasses.fields(event)}
-    document["source"] = dataclasses.asdict(event.source)
-    for name in ("lines", "parcels", "levels"):
-        if name in document:
-            document[name] = [dataclasses.asdict(item) for item in getattr(event, name)]
-    return {"kind": type(event).__name__, **document}
+    return {"kind": type(event).__name__, **_plain(dataclasses.asdict(event))}
 
 
 def event_from_document(document: Mapping[str, Any]) -> WarehouseEvent:
