@@ -49,8 +49,11 @@ class WarehouseEventRepository:
                     occurred_at=event.occurred_at,
                     recorded_at=utc_now(),
                 )
+                # Counted from RETURNING: PostgreSQL reports no rowcount for an insert SQLAlchemy gave
+                # an implicit RETURNING of the key.
+                .returning(warehouse_events.c.id)
             )
-            new += result.rowcount
+            new += len(result.fetchall())
         return new
 
     def list(
