@@ -36,7 +36,8 @@ class WarehouseEventRepository:
         for position, event in enumerate(events, start=1):
             order_key, sku = event_subject(event)
             result = self._connection.execute(
-                insert_ignoring_conflicts(self._connection, warehouse_events).values(
+                insert_ignoring_conflicts(self._connection, warehouse_events)
+                .values(
                     warehouse_id=warehouse_id,
                     inbox_id=inbox_id,
                     position=position,
