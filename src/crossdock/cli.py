@@ -28,6 +28,8 @@ shopify_app = typer.Typer(help="Connect Shopify stores and read from them.", no_
 app.add_typer(shopify_app, name="shopify")
 sandbox_app = typer.Typer(help="Emulators of the systems crossdock talks to, for tests and rehearsals.")
 app.add_typer(sandbox_app, name="sandbox")
+x12_app = typer.Typer(help="Read and check EDI X12 files.", no_args_is_help=True)
+app.add_typer(x12_app, name="x12")
 
 _state: dict[str, Path | None] = {"config": None}
 
@@ -363,6 +365,160 @@ def sandbox_shopify(
         if state_file is not None:
             save_state(sandbox.state, state_file)
             typer.echo(f"saved the shop to {state_file}", err=True)
+
+
+@sandbox_app.command("x12-3pl")
+def sandbox_x12_3pl(
+    root: Annotated[Path, typer.Option(help="directory of the sandbox: SFTP files, host key, state.json")],
+    port: Annotated[int, typer.Option(help="SFTP port to listen on")] = 2222,
+    host: Annotated[str, typer.Option(help="address to listen on (SFTP and control API)")] = "127.0.0.1",
+    control_port: Annotated[int, typer.Option(help="port of the control API (/_sandbox/)")] = 8791,
+    username: Annotated[str, typer.Option(help="SFTP user name the hub logs in with")] = "crossdock",
+    password: Annotated[str, typer.Option(help="SFTP password")] = "sandbox",
+    sender_id: Annotated[
+        str, typer.Option(help="the hub's interchange id (ISA06 of its 940s)")
+    ] = "CROSSDOCK",
+    receiver_id: Annotated[str, typer.Option(help="this warehouse's interchange id (ISA08)")] = "SANDBOX3PL",
+    version: Annotated[str, typer.Option(help="X12 version: 004010 or 005010")] = "004010",
+    seed: Annotated[
+        Path | None, typer.Option(help='JSON file with the initial stock: {"SKU": units, …}', exists=True)
+    ] = None,
+    random_seed: Annotated[
+        int, typer.Option(help="seed of the simulation's draws, for a reproducible run")
+    ] = 0,
+    warehouse_key: Annotated[
+        str, typer.Option(help="key of the [warehouses.<key>] block printed")
+    ] = "sandbox-3pl",
+    account: Annotated[str, typer.Option(help="account id written in the printed block")] = "main",
+    poll_seconds: Annotated[float, typer.Option(help="seconds between two reads of /in")] = 1.0,
+    pick_delay_seconds: Annotated[float, typer.Option(help="seconds from acknowledgement to picking")] = 5.0,
+    ship_delay_seconds: Annotated[float, typer.Option(help="seconds from picking to shipping")] = 10.0,
+    partial_share: Annotated[float, typer.Option(help="share of orders shipped in two parts (0 to 1)")] = 0.0,
+    multi_parcel_share: Annotated[
+        float, typer.Option(help="share of shipments packed in several parcels (0 to 1)")
+    ] = 0.0,
+    snapshot_interval_seconds: Annotated[
+        float, typer.Option(help="seconds between 846 stock snapshots (0: none)")
+    ] = 3600.0,
+    adjustment_rate: Annotated[float, typer.Option(help="random 947 stock adjustments per hour")] = 0.0,
+    reject_when_short: Annotated[
+        bool, typer.Option(help="reject orders the stock cannot fill (else ship short)")
+    ] = True,
+) -> None:
+    """Run a 3PL warehouse emulator speaking X12 over SFTP: it reads 940s and 180s from /in and writes 997s,
+    945s, 846s, 947s and 944s to /out, with a control API to drive it."""
+    import asyncio
+    import json
+
+    from crossdock.config import X12PartnerSettings
+    from crossdock.sandbox.warehouse.simulation import SimulationError
+    from crossdock.sandbox.x12_3pl.control import ControlServer
+    from crossdock.sandbox.x12_3pl.server import X12ThreePlSandbox, hub_settings_toml
+
+    if version not in ("004010", "005010"):
+        typer.echo(f"crossdock: --version must be 004010 or 005010 (got {version!r})", err=True)
+        raise typer.Exit(code=2)
+    initial_stock: dict[str, int] = {}
+    if seed is not None:
+        loaded = json.loads(seed.read_text(encoding="utf-8"))
+        if not isinstance(loaded, dict) or not all(
+            isinstance(units, int) and not isinstance(units, bool) for units in loaded.values()
+        ):
+            typer.echo(f'crossdock: --seed {seed} must hold a JSON object {{"SKU": units, …}}', err=True)
+            raise typer.Exit(code=2)
+        initial_stock = loaded
+    partner = X12PartnerSettings.model_validate(
+        {"sender_id": sender_id, "receiver_id": receiver_id, "version": version, "usage": "T"}
+    )
+    try:
+        sandbox = X12ThreePlSandbox.open(
+            root,
+            partner=partner,
+            seed=random_seed,
+            initial_stock=initial_stock,
+            username=username,
+            password=password,
+            poll_seconds=poll_seconds,
+        )
+        sandbox.set_knobs(
+            pick_delay_seconds=pick_delay_seconds,
+            ship_delay_seconds=ship_delay_seconds,
+            partial_share=partial_share,
+            multi_parcel_share=multi_parcel_share,
+            snapshot_interval_seconds=snapshot_interval_seconds,
+            adjustment_rate=adjustment_rate,
+            reject_when_short=reject_when_short,
+        )
+    except (SimulationError, ValueError) as error:
+        typer.echo(f"crossdock: {error}", err=True)
+        raise typer.Exit(code=2) from error
+
+    async def serve() -> None:
+        control = ControlServer(sandbox)
+        sftp_port = await sandbox.start(host, port)
+        bound_control = await control.start(host, control_port)
+        known_hosts = root / "known_hosts"
+        known_hosts.write_text(sandbox.sftp.known_hosts_line(host, sftp_port), encoding="utf-8")
+        block = hub_settings_toml(
+            key=warehouse_key,
+            name="Sandbox 3PL",
+            account=account,
+            host=host,
+            port=sftp_port,
+            username=username,
+            password=password,
+            known_hosts_file=known_hosts.resolve(),
+            partner=partner,
+        )
+        typer.echo(
+            f"X12 3PL sandbox {sandbox.simulation.warehouse} ({version}, hub {sender_id} → warehouse "
+            f"{receiver_id})\n"
+            f"  SFTP:         sftp://{username}@{host}:{sftp_port}/ (password {password!r}), "
+            "hub uploads to /in, reads /out\n"
+            f"  host key:     {sandbox.sftp.host_key_fingerprint} (known_hosts: {known_hosts})\n"
+            f"  control API:  http://{host}:{bound_control}/_sandbox/state\n"
+            f"  stock:        {len(sandbox.simulation.stock_levels())} SKU(s)\n"
+            f"\nPaste into the hub's configuration:\n\n{block}",
+            err=True,
+        )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        try:
+            await stopping.wait()
+        finally:
+            await control.stop()
+            await sandbox.stop()
+            typer.echo(f"saved the sandbox to {root / 'state.json'}", err=True)
+
+    asyncio.run(serve())
+
+
+@x12_app.command("inspect")
+def x12_inspect(
+    file: Annotated[Path, typer.Argument(help="the X12 file", exists=True, dir_okay=False, readable=True)],
+    partner: Annotated[
+        str | None,
+        typer.Option(help="read the sets with the settings of [warehouses.<KEY>.x12] (where tracking sits…)"),
+    ] = None,
+) -> None:
+    """Print an X12 file as JSON: envelope, segments and what crossdock reads from each set; exit code 2
+    and the broken rule when the file breaks one."""
+    from crossdock.connectors.x12.inspect import inspect_file
+
+    if partner is None:
+        inspection = inspect_file(file)
+    else:
+        try:
+            warehouse = _settings().warehouse(partner)
+        except LookupError as error:
+            typer.echo(f"crossdock: {error.args[0]}", err=True)
+            raise typer.Exit(code=2) from None
+        inspection = inspect_file(file, partner=warehouse.x12, warehouse=partner)
+    typer.echo(inspection.to_json())
+    if inspection.exit_code:
+        raise typer.Exit(code=inspection.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
