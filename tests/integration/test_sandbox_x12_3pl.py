@@ -23,12 +23,20 @@ from crossdock.config import WarehouseSettings, X12PartnerSettings
 from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
 from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import read_997
+from crossdock.connectors.x12.documents.order_status_870 import read_870
 from crossdock.connectors.x12.documents.return_authorisation_180 import write_180
 from crossdock.connectors.x12.documents.shipping_advice_945 import read_945
 from crossdock.connectors.x12.documents.shipping_order_940 import Purpose, write_940
 from crossdock.connectors.x12.model import Interchange, Party
 from crossdock.domain.orders import Address
-from crossdock.domain.warehouse import ReturnLine, WarehouseOrder, WarehouseOrderLine, WarehouseReturn
+from crossdock.domain.warehouse import (
+    OrderAcknowledged,
+    OrderRejected,
+    ReturnLine,
+    WarehouseOrder,
+    WarehouseOrderLine,
+    WarehouseReturn,
+)
 from crossdock.sandbox.x12_3pl import ControlServer, X12ThreePlSandbox
 from crossdock.sandbox.x12_3pl.server import hub_settings_toml
 from tests.support.x12_validator import validate_x12
@@ -193,9 +201,9 @@ def test_a_940_is_acknowledged_shipped_as_a_945_and_a_late_cancel_is_refused(tmp
             assert advice.parcels and all(
                 parcel.tracking_number.startswith("1Z") for parcel in advice.parcels
             )
-            # Control numbers increase across every file written.
-            controls = sorted(int(name.split("_")[1].split(".")[0]) for name in seen)
-            assert controls == [1, 2, 3]
+            # The 870s in between (accepted, picking, cancel refused) take their own numbers.
+            statuses = [name for name in await sftp.listdir("/out") if name.startswith("870_")]
+            assert len(statuses) >= 2
 
         state = (await client.get("/_sandbox/state")).json()
         (order,) = state["orders"]
@@ -208,8 +216,11 @@ def test_a_940_is_acknowledged_shipped_as_a_945_and_a_late_cancel_is_refused(tmp
         "940_000000001.edi",
         "940_000000002.edi",
     ]
+    # Control numbers increase across every file written, without a gap.
+    controls = sorted(int(name.split("_")[1].split(".")[0]) for name in written(sandbox))
+    assert controls == list(range(1, len(controls) + 1))
     saved = json.loads((tmp_path / "sandbox" / "state.json").read_text())
-    assert saved["x12"]["interchange_control"] == 3
+    assert saved["x12"]["interchange_control"] == len(controls)
 
     # A restarted sandbox continues the numbering and knows the order.
     restarted = X12ThreePlSandbox.open(
@@ -218,7 +229,42 @@ def test_a_940_is_acknowledged_shipped_as_a_945_and_a_late_cancel_is_refused(tmp
     assert restarted.simulation.order("1001-A").status == "shipped"
     restarted.simulation.snapshot_now()
     restarted.step()
-    assert (restarted.outbox / "846_000000004.edi").exists()
+    assert (restarted.outbox / f"846_{len(controls) + 1:09d}.edi").exists()
+
+
+def test_an_accepted_and_a_refused_order_are_reported_in_870s(tmp_path: Path) -> None:
+    # Asks for more mugs than the site holds (5): with reject_when_short on, the site refuses it.
+    too_many = replace(ORDER, key="1002-A", order_name="#1002", lines=(WarehouseOrderLine(1, "MUG", 9),))
+
+    async def scenario(sandbox: X12ThreePlSandbox, port: int, client: httpx.AsyncClient) -> None:
+        seen: set[str] = set()
+        async with hub_sftp(port) as sftp:
+            await upload(sftp, "940_000000001.edi", hub_file(ORDER, "N", 1))
+            accepted_bytes = await wait_for_file(sftp, "870_", seen)
+            await upload(sftp, "940_000000002.edi", hub_file(too_many, "N", 2))
+            refused_bytes = await wait_for_file(sftp, "870_", seen)
+
+        events = []
+        for data in (accepted_bytes, refused_bytes):
+            assert validate_x12(data) == []
+            status_file = read_interchange(data)
+            (group,) = status_file.groups
+            assert group.functional_id == "RS"
+            (event,) = read_870(group.transaction_sets[0], context_of(status_file))
+            events.append(event)
+        accepted, refused = events
+        assert isinstance(accepted, OrderAcknowledged)
+        assert accepted.order_key == "1001-A" and accepted.warehouse_reference
+        assert isinstance(refused, OrderRejected)
+        assert refused.order_key == "1002-A" and refused.skus == ("MUG",)
+        assert "insufficient stock" in refused.reason and "MUG" in refused.reason
+        state = (await client.get("/_sandbox/state")).json()
+        assert {order["key"]: order["status"] for order in state["orders"]} == {
+            "1001-A": "acknowledged",
+            "1002-A": "rejected",
+        }
+
+    run_sandbox(tmp_path / "sandbox", scenario)
 
 
 def test_unreadable_files_go_to_error_and_broken_sets_are_rejected_by_the_997(tmp_path: Path) -> None:
@@ -373,7 +419,13 @@ def test_duplicates_changes_returns_and_adjustments_through_the_files(tmp_path: 
     clock.advance(31)
     before = set(written(sandbox))
     sandbox.step()
-    assert set(written(sandbox)) - before == {"944_000000006.edi"}
+    # The return's receipt, and the order, acknowledged once its delay passed, reported in an 870.
+    assert set(written(sandbox)) - before == {"944_000000006.edi", "870_000000007.edi"}
+    status_bytes = (sandbox.outbox / "870_000000007.edi").read_bytes()
+    assert validate_x12(status_bytes) == []
+    status_file = read_interchange(status_bytes)
+    (acknowledged,) = read_870(status_file.groups[0].transaction_sets[0], context_of(status_file))
+    assert isinstance(acknowledged, OrderAcknowledged) and acknowledged.order_key == "1001-A"
     for name in written(sandbox):
         interchange = read_interchange((sandbox.outbox / name).read_bytes())
         assert (interchange.sender.identifier, interchange.receiver.identifier) == ("SANDBOX3PL", "CROSSDOCK")

@@ -3,7 +3,7 @@
 bots reads the file with its envelope grammar ``x12`` (ISA/GS/ST…SE/GE/IEA: control numbers and counts),
 whose ST entry is a SUBTRANSLATION: each set is read with the grammar named ST01 + GS08 (``940004010``,
 ``945005010``…), so envelope and set grammar are joined by bots itself. Grammars exist for 940, 945, 846,
-944, 947, 997 and 180 in 4010 and 5010. A set without a grammar is reported as an error, never passed.
+944, 947, 870, 997 and 180 in 4010 and 5010. A set without a grammar is reported as an error, never passed.
 
 Grammars are Python modules that bots annotates in place when first read, and a grammar found faulty stays
 marked for the rest of the process: a problem in bots' own grammar files would show in every later test of

@@ -356,6 +356,31 @@ def test_returns_arrive_after_the_delay_with_damaged_units_kept_apart() -> None:
     assert site.stock_levels()[0].on_hand == 10 + by_disposition.get("restock", 0)
 
 
+def test_a_return_received_on_demand_keeps_the_damaged_units_named_and_only_once() -> None:
+    site = simulation(FakeClock(), return_delay_seconds=3600)
+    authorisation = WarehouseReturn(
+        key="RMA-2",
+        warehouse="hub-side",
+        order_key="K",
+        shopify_return_id="gid://shopify/Return/2",
+        authorised_at=START,
+        customer_name="Ada Lovelace",
+        ship_from=ADDRESS,
+        lines=(ReturnLine(1, "MUG", 3, "unwanted"),),
+    )
+    with pytest.raises(SimulationError, match="no return authorisation RMA-2"):
+        site.receive_return_now("RMA-2")
+    site.expect_return(authorisation)
+    with pytest.raises(SimulationError, match="does not authorise TEE"):
+        site.receive_return_now("RMA-2", {"TEE": 1})
+    received = site.receive_return_now("RMA-2", {"MUG": 1})
+    assert {line.disposition: line.quantity for line in received.lines} == {"restock": 2, "damaged": 1}
+    assert site.drain_events() == [received]
+    assert {level.sku: level.on_hand for level in site.stock_levels()}["MUG"] == 10 + 2
+    with pytest.raises(SimulationError, match="received already"):
+        site.receive_return_now("RMA-2")
+
+
 def test_goods_received_are_put_away_once_per_reference() -> None:
     site = simulation(FakeClock())
     posted = site.receive_goods("ASN-7", [ReceivedLine("NEW", 5, damaged=1)])

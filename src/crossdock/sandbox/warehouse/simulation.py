@@ -331,7 +331,10 @@ class WarehouseSimulation:
         return step
 
     def _return_step(self, expected: ExpectedReturn) -> Callable[[datetime], None]:
-        return lambda due: self._receive_return(expected, due)
+        def step(due: datetime) -> None:
+            self._receive_return(expected, due)
+
+        return step
 
     # --- test hooks ------------------------------------------------------------------------------------
 
@@ -392,6 +395,20 @@ class WarehouseSimulation:
         if shipped is None:
             raise SimulationError(f"order {key} has nothing left to ship")
         return shipped
+
+    def receive_return_now(self, key: str, damaged: Mapping[str, int] | None = None) -> ReturnReceived:
+        """The goods of return ``key`` arrive now; ``damaged`` maps SKUs to the units found damaged (the
+        rest is restocked), None draws them with ``damaged_return_share``."""
+        expected = self._returns.get(key)
+        if expected is None:
+            raise SimulationError(f"no return authorisation {key} is expected")
+        if expected.received:
+            raise SimulationError(f"return {key} was received already")
+        authorised = {line.sku for line in expected.authorisation.lines}
+        unknown = sorted(set(damaged or {}) - authorised)
+        if unknown:
+            raise SimulationError(f"return {key} does not authorise {', '.join(unknown)}")
+        return self._receive_return(expected, self._clock(), damaged)
 
     # --- knobs -----------------------------------------------------------------------------------------
 
@@ -601,24 +618,31 @@ class WarehouseSimulation:
             for _ in range(count)
         )
 
-    def _receive_return(self, expected: ExpectedReturn, moment: datetime) -> None:
+    def _receive_return(
+        self, expected: ExpectedReturn, moment: datetime, damaged_units: Mapping[str, int] | None = None
+    ) -> ReturnReceived:
         expected.due_at = None
         expected.received = True
         returned: list[ReturnedLine] = []
+        left_damaged = dict(damaged_units or {})
         for line in expected.authorisation.lines:
-            damaged = sum(
-                1 for _ in range(line.quantity) if self._rng.random() < self.knobs.damaged_return_share
-            )
+            if damaged_units is None:
+                damaged = sum(
+                    1 for _ in range(line.quantity) if self._rng.random() < self.knobs.damaged_return_share
+                )
+            else:
+                damaged = min(line.quantity, left_damaged.get(line.sku, 0))
+                left_damaged[line.sku] = left_damaged.get(line.sku, 0) - damaged
             if line.quantity - damaged:
                 self._stock.add(line.sku, line.quantity - damaged)
                 returned.append(ReturnedLine(line.sku, line.quantity - damaged, "restock"))
             if damaged:
                 returned.append(ReturnedLine(line.sku, damaged, "damaged"))
-        self._outbox.append(
-            ReturnReceived(
-                **self._event_base(moment), return_key=expected.authorisation.key, lines=tuple(returned)
-            )
+        event = ReturnReceived(
+            **self._event_base(moment), return_key=expected.authorisation.key, lines=tuple(returned)
         )
+        self._outbox.append(event)
+        return event
 
     # --- stock events ----------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import asdict
 from typing import Any
 
 import uvicorn
@@ -33,6 +34,13 @@ class ShipRequest(BaseModel):
 
     # SKU → units for a partial shipment; absent: every allocated unit left.
     lines: dict[str, int] | None = None
+
+
+class ReturnReceipt(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # SKU → units found damaged (not restocked); absent: drawn with the damaged_return_share knob.
+    damaged: dict[str, int] | None = None
 
 
 class Adjustment(BaseModel):
@@ -88,6 +96,14 @@ def create_control_app(sandbox: X12ThreePlSandbox) -> FastAPI:
     async def cancel(key: str) -> dict[str, Any]:
         event = simulation.cancel_order(key)
         return {"key": key, "outcome": type(event).__name__}
+
+    @app.post("/_sandbox/returns/{key}/receive")
+    async def receive_return(key: str, request: ReturnReceipt | None = None) -> dict[str, Any]:
+        try:
+            received = simulation.receive_return_now(key, request.damaged if request else None)
+        except SimulationError as error:
+            raise refused(error) from error
+        return {"key": key, "lines": [asdict(line) for line in received.lines]}
 
     @app.post("/_sandbox/snapshot")
     async def snapshot() -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """The X12 face of the simulated 3PL: an SFTP mailbox where the hub drops 940s and 180s and picks up the
-997s, 945s, 846s, 947s and 944s the warehouse writes.
+997s, 870s, 945s, 846s, 947s and 944s the warehouse writes.
 
 Layout of the served root (``<root>/sftp``), as the 3PL sees it::
 
@@ -15,14 +15,14 @@ simulation (940 N → ``receive_order``, R → ``change_order``, F → ``cancel_
 ticks it and writes each event it emitted as the set that carries it: Shipped → 945, StockSnapshot → 846,
 StockAdjusted → 947 (the adjustments of one step share one set), ReceiptPosted and ReturnReceived → 944.
 
-OrderAcknowledged, OrderRejected, PreparationStarted, CancelConfirmed and CancelRefused have no standard X12
-warehouse set in this 940/945 flow (some 3PLs use an 855 or a custom 870; none is agreed here). They are kept
-in the control API's event log only. A 997 rejection is deliberately not used for OrderRejected: a 997 says
-whether a set conforms to the standard and the agreement, it is sent on receipt (before the warehouse looked
-at its stock) and a hub that reads AK5 "R" resends a corrected document — a business refusal such as an
-unknown SKU would be misreported as a syntax error. The hub learns of a rejected or refused cancel the way it
-does with real 3PLs on this flow: no 945 arrives (its acknowledgement timeout and the shipment timeline show
-it), or a 945 arrives for an order it tried to cancel late.
+OrderAcknowledged, OrderRejected, PreparationStarted, CancelConfirmed and CancelRefused → 870 Order Status
+Report (group RS), the set real 3PLs use for business outcomes: the statuses of one order in one step share
+an 870, one file per order. A 997 rejection is deliberately not used for OrderRejected: a 997 says whether a
+set conforms to the standard and the agreement, it is sent on receipt (before the warehouse looked at its
+stock) and a hub that reads AK5 "R" resends a corrected document — a business refusal such as an unknown SKU
+would be misreported as a syntax error. So a 940 is answered twice: a 997 (readable) and later an 870
+(accepted with NN, or refused with DE and the reason and SKUs); a cancel gets an 870 IC (cancelled) or ZZ
+(refused, with the reason and the shipment that made it too late).
 
 A file that cannot be read as an interchange addressed to this warehouse (broken envelope, wrong ISA08) goes
 to ``/in/error`` unanswered: without a readable GS there is no group a 997 could acknowledge.
@@ -54,6 +54,7 @@ from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import read_997, write_997
 from crossdock.connectors.x12.documents.inventory_adjustment_947 import write_947
 from crossdock.connectors.x12.documents.inventory_advice_846 import write_846
+from crossdock.connectors.x12.documents.order_status_870 import OrderStatusEvent, write_870
 from crossdock.connectors.x12.documents.return_authorisation_180 import read_180
 from crossdock.connectors.x12.documents.shipping_advice_945 import write_945
 from crossdock.connectors.x12.documents.shipping_order_940 import read_940
@@ -61,6 +62,11 @@ from crossdock.connectors.x12.documents.warehouse_receipt_944 import write_944
 from crossdock.connectors.x12.model import FunctionalGroup, Interchange, Party, Segment, TransactionSet
 from crossdock.connectors.x12.transport.mailbox import is_in_flight
 from crossdock.domain.warehouse import (
+    CancelConfirmed,
+    CancelRefused,
+    OrderAcknowledged,
+    OrderRejected,
+    PreparationStarted,
     ReceiptPosted,
     ReturnReceived,
     Shipped,
@@ -78,7 +84,8 @@ Malformation = Literal["truncate", "bad-counts", "garbage"]
 MALFORMATIONS: tuple[Malformation, ...] = ("truncate", "bad-counts", "garbage")
 
 # GS-01 of each set the sandbox writes.
-_FUNCTIONAL_IDS = {"945": "SW", "846": "IB", "947": "AW", "944": "RE", "997": "FA"}
+_FUNCTIONAL_IDS = {"945": "SW", "846": "IB", "947": "AW", "944": "RE", "870": "RS", "997": "FA"}
+_ORDER_STATUSES = (OrderAcknowledged, OrderRejected, PreparationStarted, CancelConfirmed, CancelRefused)
 _STATE_FILE = "state.json"
 _EVENT_LOG_SIZE = 2000
 _FILE_LOG_SIZE = 500
@@ -443,15 +450,20 @@ class X12ThreePlSandbox:
     # --- outbound --------------------------------------------------------------------------------------
 
     def _write_events(self, events: Sequence[WarehouseEvent]) -> None:
-        """Write each event as its set, one interchange per set; the adjustments of one step share a 947.
-        An event its writer refuses (a value too long for its element…) is logged and kept in the event
-        log as "set not written", and the others still go out."""
+        """Write each event as its set, one interchange per set; the adjustments of one step share a 947 and
+        the statuses of one order in one step share an 870. An event its writer refuses (a value too long for
+        its element…) is logged and kept in the event log as "set not written", and the others still go
+        out."""
         sets: list[tuple[str, tuple[Segment, ...]]] = []
         adjustments: list[StockAdjusted] = []
+        statuses: dict[str, list[OrderStatusEvent]] = {}
         for event in events:
             self._note(type(event).__name__, _jsonable(event))
             if isinstance(event, StockAdjusted):
                 adjustments.append(event)
+                continue
+            if isinstance(event, _ORDER_STATUSES):
+                statuses.setdefault(event.order_key, []).append(event)
                 continue
             try:
                 found = self._event_sets(event)
@@ -460,6 +472,11 @@ class X12ThreePlSandbox:
                 continue
             if found is not None:
                 sets.append(found)
+        for order_statuses in statuses.values():
+            try:
+                sets.append(("870", write_870(order_statuses, partner=self.partner)))
+            except (X12Error, ValueError) as error:
+                self._set_not_written(", ".join(type(event).__name__ for event in order_statuses), error)
         if adjustments:
             try:
                 sets.append(("947", write_947(tuple(adjustments), partner=self.partner)))

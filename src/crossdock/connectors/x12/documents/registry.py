@@ -3,7 +3,9 @@ hub (``kind``) and its canonical value. ``crossdock x12 inspect`` and the inboun
 file through ``read_transaction_set``.
 
 Kinds: 940 → shipping_order, 945 → shipped, 846 → stock_snapshot, 947 → stock_adjustments, 944 → receipt or
-return_received (a customer return), 180 → return_authorisation, 997 → functional_acknowledgment.
+return_received (a customer return), 180 → return_authorisation, 870 → order_status (a tuple of the order
+outcomes it reports: acknowledged, rejected, preparation started, cancel confirmed or refused), 997 →
+functional_acknowledgment.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import read_997
 from crossdock.connectors.x12.documents.inventory_adjustment_947 import read_947
 from crossdock.connectors.x12.documents.inventory_advice_846 import read_846
+from crossdock.connectors.x12.documents.order_status_870 import read_870
 from crossdock.connectors.x12.documents.return_authorisation_180 import read_180
 from crossdock.connectors.x12.documents.shipping_advice_945 import read_945
 from crossdock.connectors.x12.documents.shipping_order_940 import read_940
@@ -29,7 +32,7 @@ from crossdock.domain.warehouse import ReturnReceived
 @dataclass(frozen=True)
 class SetReading:
     """A transaction set read: ``kind`` names what it is to the hub, ``value`` is the canonical value (a
-    dataclass, or a tuple of them for a 947)."""
+    dataclass, or a tuple of them for a 947 or an 870)."""
 
     kind: str
     value: object
@@ -58,6 +61,7 @@ _READERS: Mapping[str, _Reader] = MappingProxyType(
         "947": _reading("stock_adjustments", read_947),
         "944": _receipt,
         "180": _reading("return_authorisation", read_180),
+        "870": _reading("order_status", read_870),
         "997": _reading("functional_acknowledgment", read_997),
     }
 )
