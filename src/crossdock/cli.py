@@ -28,7 +28,9 @@ shopify_app = typer.Typer(help="Connect Shopify stores and read from them.", no_
 app.add_typer(shopify_app, name="shopify")
 sandbox_app = typer.Typer(help="Emulators of the systems crossdock talks to, for tests and rehearsals.")
 app.add_typer(sandbox_app, name="sandbox")
-x12_app = typer.Typer(help="Read and check EDI X12 files.", no_args_is_help=True)
+x12_app = typer.Typer(
+    help="EDI X12 warehouses: check a partner's SFTP server, collect now, read a file.", no_args_is_help=True
+)
 app.add_typer(x12_app, name="x12")
 
 _state: dict[str, Path | None] = {"config": None}
@@ -493,6 +495,35 @@ def sandbox_x12_3pl(
             typer.echo(f"saved the sandbox to {root / 'state.json'}", err=True)
 
     asyncio.run(serve())
+
+
+@x12_app.command("poll")
+def x12_poll(warehouse: Annotated[str, typer.Argument(help="the key of a [warehouses.<key>] table")]) -> None:
+    """Upload the documents the warehouse is owed and store every complete inbound file now (the hub also
+    does it every poll_interval_seconds); the running hub's workers process what was stored."""
+    from crossdock.connectors.x12.commands import CommandError, poll_now
+
+    try:
+        lines = poll_now(_settings(), warehouse)
+    except CommandError as error:
+        typer.echo(f"crossdock: {error}", err=True)
+        raise typer.Exit(code=error.exit_code) from None
+    typer.echo("\n".join(lines))
+
+
+@x12_app.command("check")
+def x12_check(
+    warehouse: Annotated[str, typer.Argument(help="the key of a [warehouses.<key>] table")],
+) -> None:
+    """Log in to the warehouse's SFTP server and look at the folders the hub uses, changing nothing."""
+    from crossdock.connectors.x12.commands import CommandError, check
+
+    try:
+        lines = check(_settings(), warehouse)
+    except CommandError as error:
+        typer.echo(f"crossdock: {error}", err=True)
+        raise typer.Exit(code=error.exit_code) from None
+    typer.echo("\n".join(lines))
 
 
 @x12_app.command("inspect")

@@ -246,6 +246,11 @@ class X12PartnerSettings(_Section):
     tracking_n9_qualifier: str = Field(default="2I", min_length=2, max_length=3)
     # SCAC → carrier name as Shopify spells it, added to (and overriding) the built-in table.
     carriers: dict[str, str] = Field(default_factory=dict)
+    # How the partner tells the outcome of an order or a cancellation: "870" Order Status Reports (accepted,
+    # rejected, picking, cancellation confirmed or refused), or "997" when it sends none and means its 997
+    # business-level (an accepted 940 N is an accepted order, an accepted 940 F a done cancellation).
+    # Either way a 997 that rejects a 940 means the order or the cancellation did not happen.
+    order_outcomes: Literal["870", "997"] = "870"
     # File names the hub writes: {set} (940, 180, 997), {control} (interchange control number), {key}.
     file_name: str = "{set}_{control}.edi"
     # A 940 or 180 not acknowledged by a 997 after this many minutes raises an exception.

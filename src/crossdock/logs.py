@@ -86,3 +86,6 @@ def configure_logging(level: str = "info", log_format: str = "json", stream: Any
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # asyncssh logs every SFTP channel and request at INFO; the mailbox logs what an operator needs
+    # (connections, uploads, moves), so only asyncssh's warnings and errors come through.
+    logging.getLogger("asyncssh").setLevel(max(logging.WARNING, root.level))

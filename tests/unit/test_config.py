@@ -474,6 +474,18 @@ def test_example_warehouse_tables_load(tmp_path: Path) -> None:
     assert describe(settings)["warehouses"]["east-3pl"]["sftp"]["password"] == "***"
 
 
+def test_the_readme_warehouse_example_loads(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## 3PL warehouses") :]
+    example = section[
+        section.index("```toml") + len("```toml") : section.index("```\n", section.index("```toml") + 7)
+    ]
+    path = write(tmp_path, WAREHOUSE_ACCOUNT + example)
+    settings = load_settings(path, environ={"CROSSDOCK_WAREHOUSES__EAST_3PL__SFTP_PASSWORD": "s3cret"})
+    warehouse = settings.warehouse("east-3pl")
+    assert warehouse.folders.inbound == "/out" and warehouse.x12.order_outcomes == "870"
+
+
 def test_warehouse_password_is_refused_in_the_config_file(tmp_path: Path) -> None:
     block = _example_warehouse_block().replace('username = "acme"', 'username = "acme"\npassword = "oops"')
     path = write(tmp_path, WAREHOUSE_ACCOUNT + block)

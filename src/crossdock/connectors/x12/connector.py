@@ -1,0 +1,343 @@
+"""An X12 trading partner behind the warehouse protocols: orders, changes and cancellations go out as 940s,
+return authorisations as 180s, and 945/846/947/944/997 files come back through the partner's SFTP server.
+
+Sending is idempotent by key. The document is first recorded in the database with its control numbers and
+bytes; only then is it uploaded (to a temporary name, then renamed into place). A repeated send of the same
+key (a retried job, a re-dispatch after a crash) finds the recorded document and uploads those same bytes
+under the same name again if the first upload is not known to have finished, so the partner never receives
+two different documents for one order. A change (purpose R) is keyed by the content it sends, so the same
+change sent twice is one document and a new change is a new one.
+
+Receiving is two-step (see ``connectors.base``): ``collect`` lists the complete files of the inbound folder
+and hands their bytes over with a dedupe key (sender + interchange control number); once the hub stored them
+it calls ``settle``, which archives a file, or moves it to the error folder when it could not be read. Reading
+(``read``) is pure and works on the stored bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from crossdock.config import WarehouseSettings, X12PartnerSettings
+from crossdock.connectors.base import (
+    Acknowledgment,
+    Capabilities,
+    DocumentRejected,
+    RawDocument,
+    ReadDocument,
+    Sent,
+    WarehouseUnavailable,
+)
+from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
+from crossdock.connectors.x12.documents.functional_ack_997 import FunctionalAcknowledgment, write_997
+from crossdock.connectors.x12.documents.registry import read_transaction_set
+from crossdock.connectors.x12.documents.return_authorisation_180 import write_180
+from crossdock.connectors.x12.documents.shipping_order_940 import write_940
+from crossdock.connectors.x12.model import Interchange, Party, Segment
+from crossdock.connectors.x12.transport import RemoteFileConflict, RemoteFileNotFound, SftpMailbox
+from crossdock.domain.warehouse import WarehouseEvent, WarehouseOrder, WarehouseReturn
+from crossdock.store.types import utc_now
+from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.x12_documents import OutboundDocument
+
+# Kinds of the raw documents collect() hands over.
+INTERCHANGE = "interchange"
+UNREADABLE = "unreadable"
+
+# GS-01 of each set the hub writes.
+_FUNCTIONAL_IDS = {"940": "OW", "180": "AN", "997": "FA"}
+
+X12_CAPABILITIES = Capabilities(
+    can_update_orders=True,
+    can_cancel_orders=True,
+    event_delivery="push",
+    stock_reports=frozenset({"snapshot", "delta"}),
+    accepts_returns=True,
+    stock_on_request=False,
+)
+
+
+def order_digest(order: WarehouseOrder) -> str:
+    """A short digest of what a change sends (lines, address, carrier): the same change twice is one
+    document, a different one is new."""
+    text = repr((order.lines, order.ship_to, order.ship_to_name, order.carrier_code, order.service_level))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _safe_for_file_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:60] or "document"
+
+
+class X12Warehouse:
+    """One warehouse reached through one X12 trading partner (OrderSink, EventSource and ReturnSink)."""
+
+    capabilities = X12_CAPABILITIES
+
+    def __init__(
+        self,
+        key: str,
+        settings: WarehouseSettings,
+        unit_of_work: Callable[[], UnitOfWork],
+        *,
+        mailbox: Callable[[], SftpMailbox] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.key = key
+        self.settings = settings
+        self._unit_of_work = unit_of_work
+        self._mailbox = mailbox or (lambda: SftpMailbox(settings.sftp))
+        self._clock = clock
+
+    @property
+    def partner(self) -> X12PartnerSettings:
+        return self.settings.x12
+
+    # --- OrderSink / ReturnSink ------------------------------------------------------------------------
+
+    async def send_order(self, order: WarehouseOrder) -> Sent:
+        body = write_940(order, "N", partner=self.partner)
+        return await self._send("940", f"940:N:{order.key}", order.key, "N", body)
+
+    async def update_order(self, order: WarehouseOrder) -> Sent:
+        body = write_940(order, "R", partner=self.partner)
+        return await self._send("940", f"940:R:{order.key}:{order_digest(order)}", order.key, "R", body)
+
+    async def cancel_order(self, order: WarehouseOrder) -> Sent:
+        body = write_940(order, "F", partner=self.partner)
+        return await self._send("940", f"940:F:{order.key}", order.key, "F", body)
+
+    async def create_return(self, authorisation: WarehouseReturn) -> Sent:
+        body = write_180(authorisation, partner=self.partner)
+        return await self._send("180", f"180:{authorisation.key}", authorisation.key, None, body)
+
+    async def acknowledge(
+        self, interchange: Interchange, rejected: Mapping[str, list[X12Error]] | None = None
+    ) -> list[Sent]:
+        """Answer every functional group of an inbound interchange with a 997 (a 997 is not answered);
+        ``rejected`` names the sets (by ST02) the hub could not read, with why, which the 997 rejects."""
+        sent = []
+        for group in interchange.groups:
+            if group.functional_id == "FA":
+                continue
+            codes = {transaction_set.control_number for transaction_set in group.transaction_sets}
+            errors = {number: found for number, found in (rejected or {}).items() if number in codes}
+            body = write_997(interchange, group, errors or None, partner=self.partner)
+            sender = interchange.sender.identifier.strip()
+            key = f"997:{sender}:{interchange.control_number}:{group.control_number}"
+            sent.append(await self._send("997", key, None, None, body))
+        return sent
+
+    async def upload_pending(self) -> list[Sent]:
+        """Upload every recorded document whose upload is not known to have finished (a crash between the
+        record and the upload, an SFTP outage): the outbox relay."""
+        with self._unit_of_work() as uow:
+            pending = uow.x12_documents.not_uploaded(self._warehouse_id(uow))
+        sent = []
+        for document in pending:
+            try:
+                sent.append(await self._upload(document))
+            except RemoteFileConflict:
+                # Recorded as an exception by _upload; the other documents still go out.
+                continue
+        return sent
+
+    async def _send(
+        self,
+        set_code: str,
+        idempotency_key: str,
+        subject: str | None,
+        purpose: str | None,
+        body: Sequence[Segment],
+    ) -> Sent:
+        with self._unit_of_work() as uow:
+            warehouse_id = self._warehouse_id(uow)
+            document = uow.x12_documents.by_key(warehouse_id, idempotency_key)
+            if document is None:
+                control = uow.x12_documents.next_control_numbers(warehouse_id)
+                interchange = build_interchange(
+                    sender=Party(self.partner.sender_qualifier, self.partner.sender_id),
+                    receiver=Party(self.partner.receiver_qualifier, self.partner.receiver_id),
+                    gs_sender=self.partner.gs_sender,
+                    gs_receiver=self.partner.gs_receiver,
+                    version=self.partner.version,
+                    usage=self.partner.usage,
+                    interchange_control=control.interchange,
+                    group_control=control.group,
+                    sets=[(set_code, _FUNCTIONAL_IDS[set_code], tuple(body))],
+                    now=self._clock(),
+                    acknowledgment_requested=False,
+                )
+                file_name = self.partner.file_name.format(
+                    set=set_code, control=f"{control.interchange:09d}", key=_safe_for_file_name(subject or "")
+                )
+                document = uow.x12_documents.insert(
+                    warehouse_id=warehouse_id,
+                    account_id=None,
+                    idempotency_key=idempotency_key,
+                    set_code=set_code,
+                    subject_key=subject,
+                    purpose=purpose,
+                    control=control,
+                    file_name=file_name,
+                    body=write_interchange(interchange),
+                )
+                uow.commit()
+        if document.uploaded_at is not None:
+            return self._sent(document, repeated=True)
+        return await self._upload(document)
+
+    async def _upload(self, document: OutboundDocument) -> Sent:
+        try:
+            async with self._mailbox() as mailbox:
+                await mailbox.upload(self.settings.folders.outbound, document.file_name, document.body)
+        except WarehouseUnavailable as error:
+            with self._unit_of_work() as uow:
+                uow.x12_documents.mark_upload_failed(document.id, str(error))
+                uow.commit()
+            raise
+        except RemoteFileConflict as error:
+            # Another file holds the name at the partner (the partner's own, or a file name pattern that
+            # repeats): overwriting could replace a document the partner is reading, so an operator decides.
+            with self._unit_of_work() as uow:
+                uow.x12_documents.mark_upload_failed(document.id, str(error))
+                uow.exceptions.raise_(
+                    type="upload_conflict",
+                    severity="error",
+                    subject_type="x12_document",
+                    subject_id=f"{self.key}/{document.interchange_control:09d}",
+                    message=f"{self.key}: X12 {document.set_code} {document.file_name} not uploaded: {error}",
+                    details={
+                        "warehouse": self.key,
+                        "set": document.set_code,
+                        "file_name": document.file_name,
+                        "folder": self.settings.folders.outbound,
+                    },
+                    actions=["resolve", "ignore"],
+                    account_id=document.account_id,
+                )
+                uow.commit()
+            raise
+        with self._unit_of_work() as uow:
+            uow.x12_documents.mark_uploaded(document.id)
+            uow.commit()
+        return self._sent(document, repeated=False)
+
+    def _sent(self, document: OutboundDocument, *, repeated: bool) -> Sent:
+        purpose = f" purpose {document.purpose}" if document.purpose else ""
+        return Sent(
+            key=document.idempotency_key,
+            reference=f"ISA13 {document.interchange_control:09d} / GS06 {document.group_control}",
+            summary=f"X12 {document.set_code}{purpose} uploaded as {self.settings.folders.outbound}/"
+            f"{document.file_name}",
+            repeated=repeated,
+        )
+
+    def _warehouse_id(self, uow: UnitOfWork) -> int:
+        record = uow.warehouses.by_code(self.key)
+        if record is None:
+            raise LookupError(
+                f"warehouse {self.key!r} is not in the database (is it declared and was the hub started?)"
+            )
+        return record.id
+
+    # --- EventSource -----------------------------------------------------------------------------------
+
+    async def collect(self) -> Sequence[RawDocument]:
+        documents = []
+        async with self._mailbox() as mailbox:
+            await mailbox.ensure_folders(self.settings.folders.archive, self.settings.folders.error)
+            files = await mailbox.complete_files(self.settings.folders.inbound, self.partner.stable_seconds)
+            for remote in files:
+                try:
+                    body = await mailbox.read(remote.path)
+                except RemoteFileNotFound:
+                    # Archived by a collection running at the same time (a manual poll during the
+                    # scheduled one): that collection stores it.
+                    continue
+                documents.append(self._raw(remote.name, remote.path, body))
+        return documents
+
+    def _raw(self, name: str, path: str, body: bytes) -> RawDocument:
+        try:
+            interchange = read_interchange(body)
+        except X12Error:
+            # Kept under the hash of its bytes: the same broken file collected twice is one input.
+            digest = hashlib.sha256(body).hexdigest()
+            return RawDocument(self.key, UNREADABLE, f"{self.key}/sha256/{digest}", body, path, name)
+        sender = interchange.sender.identifier.strip()
+        dedupe_key = f"{self.key}/{interchange.sender.qualifier}:{sender}/{interchange.control_number}"
+        return RawDocument(self.key, INTERCHANGE, dedupe_key, body, path, name)
+
+    async def settle(self, document: RawDocument) -> None:
+        folder = self.settings.folders.error if document.kind == UNREADABLE else self.settings.folders.archive
+        async with self._mailbox() as mailbox:
+            try:
+                await mailbox.move(document.handle, folder)
+            except RemoteFileNotFound:
+                # Settled already by a concurrent collection, which stored it first: nothing is lost.
+                return
+
+    def read(self, kind: str, body: bytes, *, file_name: str | None = None) -> ReadDocument:
+        try:
+            interchange = read_interchange(body)
+        except X12Error as error:
+            raise DocumentRejected(str(error), details=_error_details(error)) from None
+        events: list[WarehouseEvent] = []
+        acknowledgments: list[Acknowledgment] = []
+        for group in interchange.groups:
+            for transaction_set in group.transaction_sets:
+                try:
+                    reading = read_transaction_set(
+                        transaction_set,
+                        interchange,
+                        group,
+                        self.partner,
+                        warehouse=self.key,
+                        file_name=file_name,
+                    )
+                except X12Error as error:
+                    details = _error_details(error) | {
+                        "set": transaction_set.code,
+                        "set_control_number": transaction_set.control_number,
+                        "group_control_number": group.control_number,
+                    }
+                    # The X12Error stays the cause: the handler answers the set with a 997 rejecting it.
+                    raise DocumentRejected(
+                        f"set {transaction_set.code} {transaction_set.control_number}: {error}",
+                        details=details,
+                    ) from error
+                value = reading.value
+                if isinstance(value, FunctionalAcknowledgment):
+                    acknowledgments.append(_acknowledgment(value))
+                elif isinstance(value, WarehouseEvent):
+                    events.append(value)
+                elif isinstance(value, tuple) and all(isinstance(item, WarehouseEvent) for item in value):
+                    events.extend(value)
+                else:
+                    raise DocumentRejected(
+                        f"set {transaction_set.code} is not one a warehouse sends to the hub",
+                        details={"set": transaction_set.code, "reads_as": reading.kind},
+                    )
+        return ReadDocument(events=tuple(events), acknowledgments=tuple(acknowledgments))
+
+
+def _acknowledgment(value: FunctionalAcknowledgment) -> Acknowledgment:
+    errors = tuple(
+        f"set {result.control_number}: {error}" for result in value.set_results for error in result.errors
+    )
+    return Acknowledgment(
+        reference=str(int(value.group_control_number)), accepted=value.group_status == "A", errors=errors
+    )
+
+
+def _error_details(error: X12Error) -> dict[str, object]:
+    return {
+        "rule": error.rule,
+        "segment_index": error.segment_index,
+        "segment_tag": error.segment_tag,
+        "element": error.element,
+        "excerpt": error.excerpt,
+    }

@@ -1,0 +1,151 @@
+"""What the hub does with each stored X12 file: read it into canonical warehouse events and journal them,
+match the 997s it carries to the documents the hub sent, and answer it with a 997.
+
+A file that cannot be read at all (no valid envelope) is rejected: intake keeps it, marked failed, and opens
+an ``input_rejected`` exception carrying the parse error (rule, segment, element); the file itself was moved
+to the partner's error folder when it was collected. A file whose envelope is sound but one of whose sets is
+not is answered with a 997 rejecting that set, then rejected the same way: nothing of it is journaled, so
+nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from crossdock.connectors.base import Acknowledgment, DocumentRejected, ReadDocument
+from crossdock.connectors.x12.codec import X12Error, read_interchange
+from crossdock.connectors.x12.connector import INTERCHANGE, UNREADABLE, X12Warehouse
+from crossdock.connectors.x12.warehouses import x12_warehouse
+from crossdock.domain.warehouse import (
+    CancelConfirmed,
+    CancelRefused,
+    OrderAcknowledged,
+    OrderRejected,
+    SourceDocument,
+    WarehouseEvent,
+)
+from crossdock.flows.input_handlers import handles
+from crossdock.flows.intake import InputRejected
+from crossdock.jobs.context import JobContext
+from crossdock.jobs.errors import FatalJobError
+from crossdock.store.inbox import InboxEntry
+from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.x12_documents import OutboundDocument
+
+SOURCE = "x12"
+WAREHOUSE_HEADER = "warehouse"
+FILE_NAME_HEADER = "file_name"
+
+
+@handles(SOURCE, UNREADABLE)
+@handles(SOURCE, INTERCHANGE)
+def receive_x12_file(ctx: JobContext, entry: InboxEntry) -> dict[str, int]:
+    settings = ctx.runtime.settings
+    if settings is None:
+        raise FatalJobError("this process has no configuration")
+    key = str(entry.headers.get(WAREHOUSE_HEADER) or "")
+    try:
+        connector = x12_warehouse(settings, key, ctx.unit_of_work)
+    except LookupError as error:
+        raise InputRejected(str(error), details={"warehouse": key}) from None
+    return asyncio.run(process_x12_file(connector, ctx.unit_of_work, entry))
+
+
+async def process_x12_file(
+    connector: X12Warehouse, unit_of_work: Callable[[], UnitOfWork], entry: InboxEntry
+) -> dict[str, int]:
+    """Read one stored file, journal what it says, answer it with a 997. Raises InputRejected when it cannot
+    be read (after answering a 997 that rejects the unreadable set, when its envelope was sound)."""
+    file_name = entry.headers.get(FILE_NAME_HEADER)
+    try:
+        reading = connector.read(entry.kind, entry.payload, file_name=file_name)
+    except DocumentRejected as rejection:
+        cause = rejection.__cause__
+        set_number = rejection.details.get("set_control_number")
+        if isinstance(cause, X12Error) and isinstance(set_number, str):
+            # The envelope is sound: tell the partner which set was refused, and why.
+            await connector.acknowledge(read_interchange(entry.payload), {set_number: [cause]})
+        raise InputRejected(str(rejection), details={"file_name": file_name, **rejection.details}) from None
+    journaled = _journal(unit_of_work, connector, entry, reading)
+    answered = await connector.acknowledge(read_interchange(entry.payload))
+    return {"events": journaled, "acknowledgments": len(reading.acknowledgments), "answers": len(answered)}
+
+
+def _journal(
+    unit_of_work: Callable[[], UnitOfWork], connector: X12Warehouse, entry: InboxEntry, reading: ReadDocument
+) -> int:
+    """Record the events and the acknowledgments of one file in one transaction."""
+    with unit_of_work() as uow:
+        record = uow.warehouses.by_code(connector.key)
+        if record is None:
+            raise FatalJobError(f"warehouse {connector.key!r} is not in the database")
+        derived: list[WarehouseEvent] = []
+        for acknowledgment in reading.acknowledgments:
+            status = "accepted" if acknowledgment.accepted else "rejected"
+            detail = {"errors": list(acknowledgment.errors), "inbox_id": entry.id}
+            documents = uow.x12_documents.acknowledge_group(
+                record.id, int(acknowledgment.reference), status=status, detail=detail
+            )
+            for document in documents:
+                derived.extend(
+                    _meaning_of_acknowledgment(uow, connector, document, acknowledgment, entry.received_at)
+                )
+        new = uow.warehouse_events.append(record.id, entry.id, [*reading.events, *derived])
+        uow.commit()
+    return new
+
+
+def _meaning_of_acknowledgment(
+    uow: UnitOfWork,
+    connector: X12Warehouse,
+    document: OutboundDocument,
+    acknowledgment: Acknowledgment,
+    received_at: datetime,
+) -> list[WarehouseEvent]:
+    """What a 997 means for the order. A 997 that rejects a 940 means the warehouse will not act on it: a
+    rejected new order (940 N) is a rejected order, a rejected cancellation (940 F) a refused one. An
+    accepted 997 only says the document conforms, unless the partner reports no order outcomes otherwise
+    (``order_outcomes = "997"``): then an accepted new order is acknowledged and an accepted cancellation is
+    done. Partners that send 870 Order Status Reports tell those outcomes there. A rejected change or return
+    authorisation has no event of its own: it opens a ``warehouse_rejected`` exception for an operator."""
+    source = SourceDocument(
+        kind="x12/997",
+        reference=f"{connector.key}/GS06 {document.group_control}",
+        file_name=document.file_name,
+    )
+    reason = "; ".join(acknowledgment.errors) or "the partner's 997 rejected the document"
+    order_key = document.subject_key or ""
+    outcomes_in_997 = connector.partner.order_outcomes == "997"
+    if document.set_code == "940" and document.purpose == "N":
+        if not acknowledgment.accepted:
+            return [OrderRejected(connector.key, received_at, source, order_key=order_key, reason=reason)]
+        if outcomes_in_997:
+            return [OrderAcknowledged(connector.key, received_at, source, order_key=order_key)]
+        return []
+    if document.set_code == "940" and document.purpose == "F":
+        if not acknowledgment.accepted:
+            return [CancelRefused(connector.key, received_at, source, order_key=order_key, reason=reason)]
+        if outcomes_in_997:
+            return [CancelConfirmed(connector.key, received_at, source, order_key=order_key)]
+        return []
+    if not acknowledgment.accepted:
+        uow.exceptions.raise_(
+            type="warehouse_rejected",
+            severity="error",
+            subject_type="x12_document",
+            subject_id=f"{connector.key}/{document.interchange_control:09d}",
+            message=(
+                f"{connector.key} rejected X12 {document.set_code} {document.file_name} "
+                f"({document.subject_key}): {reason}"
+            ),
+            details={
+                "set": document.set_code,
+                "purpose": document.purpose,
+                "errors": list(acknowledgment.errors),
+            },
+            actions=["resolve", "ignore"],
+            account_id=document.account_id,
+        )
+    return []

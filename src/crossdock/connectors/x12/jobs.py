@@ -1,0 +1,105 @@
+"""The X12 connector's scheduled work: each partner's SFTP inbound folder is read at its poll interval, the
+documents whose upload did not finish are uploaded again, and documents the partner never acknowledged with a
+997 become exceptions.
+
+A tick every ten seconds enqueues each warehouse's collection under a key made of the warehouse and the
+interval slot it falls in (``east-3pl@5904000``), so a collection runs at most once per interval whatever the
+number of processes or ticks. Collections run on the warehouse-calls queue, partitioned by warehouse, so one
+partner's slow server never holds up another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from crossdock.connectors.x12.collection import collect_into_inbox
+from crossdock.connectors.x12.warehouses import x12_warehouse, x12_warehouse_keys
+from crossdock.jobs.context import JobContext
+from crossdock.jobs.errors import FatalJobError
+from crossdock.jobs.queues import MAINTENANCE, WAREHOUSE_CALLS
+from crossdock.jobs.registry import job
+from crossdock.jobs.schedules import schedule
+from crossdock.store.types import utc_now
+from crossdock.store.unit_of_work import JobRequest
+
+COLLECT = "x12.collect"
+COLLECT_TICK = "x12.collect_tick"
+CHECK_ACKNOWLEDGMENTS = "x12.check_acknowledgments"
+
+schedule(COLLECT_TICK, cron="*/10 * * * * *", job=COLLECT_TICK)
+schedule(CHECK_ACKNOWLEDGMENTS, cron="0 * * * * *", job=CHECK_ACKNOWLEDGMENTS)
+
+
+@job(COLLECT_TICK, queue=MAINTENANCE)
+def enqueue_due_collections(ctx: JobContext) -> list[str]:
+    settings = ctx.runtime.settings
+    if settings is None:
+        raise FatalJobError("this process has no configuration")
+    now = utc_now().timestamp()
+    enqueued = []
+    with ctx.unit_of_work() as uow:
+        for key in x12_warehouse_keys(settings):
+            slot = int(now // settings.warehouses[key].x12.poll_interval_seconds)
+            uow.enqueue(JobRequest(job=COLLECT, key=f"{key}@{slot}", args={"warehouse": key}, partition=key))
+            enqueued.append(key)
+        uow.commit()
+    return enqueued
+
+
+@job(COLLECT, queue=WAREHOUSE_CALLS)
+def collect_warehouse_files(ctx: JobContext, warehouse: str) -> dict[str, Any]:
+    settings = ctx.runtime.settings
+    if settings is None:
+        raise FatalJobError("this process has no configuration")
+    try:
+        connector = x12_warehouse(settings, warehouse, ctx.unit_of_work)
+    except LookupError as error:  # the warehouse left the configuration after the job was enqueued
+        raise FatalJobError(str(error)) from None
+    report = asyncio.run(collect_into_inbox(connector, ctx.unit_of_work))
+    return report.as_dict()
+
+
+@job(CHECK_ACKNOWLEDGMENTS, queue=MAINTENANCE)
+def check_acknowledgments(ctx: JobContext) -> int:
+    """Open (or count again) an ``unacknowledged_document`` exception for every document whose 997 is late."""
+    settings = ctx.runtime.settings
+    if settings is None:
+        raise FatalJobError("this process has no configuration")
+    now = utc_now()
+    late = 0
+    with ctx.unit_of_work() as uow:
+        for key in x12_warehouse_keys(settings):
+            record = uow.warehouses.by_code(key)
+            if record is None:
+                continue
+            timeout = timedelta(minutes=settings.warehouses[key].x12.acknowledgment_timeout_minutes)
+            for document in uow.x12_documents.awaiting_acknowledgment(uploaded_before=now - timeout):
+                if document.warehouse_id != record.id:
+                    continue
+                assert document.uploaded_at is not None
+                waited = int((now - document.uploaded_at).total_seconds() // 60)
+                uow.exceptions.raise_(
+                    type="unacknowledged_document",
+                    severity="warning",
+                    subject_type="x12_document",
+                    subject_id=f"{key}/{document.interchange_control:09d}",
+                    message=(
+                        f"{key} has not acknowledged X12 {document.set_code} {document.file_name} "
+                        f"({document.subject_key or 'no subject'}) with a 997 after {waited} minutes"
+                    ),
+                    details={
+                        "warehouse": key,
+                        "set": document.set_code,
+                        "purpose": document.purpose,
+                        "file_name": document.file_name,
+                        "interchange_control": document.interchange_control,
+                        "uploaded_at": document.uploaded_at.isoformat(),
+                    },
+                    actions=["resolve", "ignore"],
+                    account_id=document.account_id,
+                )
+                late += 1
+        uow.commit()
+    return late
