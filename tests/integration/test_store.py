@@ -35,6 +35,7 @@ from crossdock.store.sync_cursors import SyncCursorRepository
 from crossdock.store.types import UtcDateTime, utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from tests.support.databases import backend_name
+from tests.support.enqueuers import RecordingEnqueuer
 
 sqlite_only = pytest.mark.skipif(backend_name() != "sqlite", reason="a SQLite connection setting")
 
@@ -666,17 +667,6 @@ def test_heartbeat_and_stop_only_touch_the_row_of_the_holding_pid(connection: sa
 
 
 # --- Unit of work -----------------------------------------------------------------------------------------
-
-
-class RecordingEnqueuer:
-    """A TransactionalEnqueuer that remembers what it was asked, and on which connection."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[sa.Connection, JobRequest]] = []
-
-    def enqueue(self, connection: sa.Connection, request: JobRequest) -> str:
-        self.calls.append((connection, request))
-        return f"{request.job}:{request.key}"
 
 
 def test_leaving_a_unit_of_work_without_commit_rolls_it_back(engine: sa.Engine) -> None:

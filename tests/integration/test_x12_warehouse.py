@@ -7,8 +7,6 @@ SFTP. What the connector "reports" is what the hub journaled after its intake pr
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +27,7 @@ from crossdock.store.unit_of_work import UnitOfWork
 from tests.conftest import write_config
 from tests.contract.warehouse_contract import WarehouseConnectorContract
 from tests.integration.conftest import ClientSide
+from tests.support.background_loop import BackgroundLoop
 
 T = TypeVar("T")
 
@@ -45,29 +44,6 @@ KNOBS = SimulationKnobs(
     adjustment_rate=0,
     return_delay_seconds=3600,
 )
-
-
-class BackgroundLoop:
-    """An event loop in a thread: the sandbox serves from it and the connector's coroutines run on it."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="x12 contract loop", daemon=True)
-        self._thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def call(self, function: Callable[[], T]) -> T:
-        async def on_loop() -> T:
-            return function()
-
-        return self.run(on_loop())
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
 
 
 @pytest.fixture
