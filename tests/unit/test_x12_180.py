@@ -191,7 +191,7 @@ def _refusal(body: tuple[Segment, ...]) -> X12Error:
 
 def test_a_180_must_start_with_bgn() -> None:
     error = _refusal(BODY[1:])
-    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "N9", 2)
+    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "BGN", 2)
 
 
 def test_only_an_original_180_is_read() -> None:

@@ -138,8 +138,9 @@ def _segments(*texts: str) -> tuple[Segment, ...]:
 @pytest.mark.parametrize(
     ("texts", "rule", "index", "tag", "element"),
     [
-        (("LIN*1*SK*MUG",), "missing-segment", 2, "LIN", None),
-        (("BIA",), "missing-segment", 2, "LIN", None),
+        (("LIN*1*SK*MUG",), "missing-segment", 2, "BIA", None),
+        (("BIA",), "missing-segment", 3, "LIN", None),
+        (("BIA", "CTT*0"), "missing-segment", 3, "LIN", None),
         (("BIA*00*SI*INV1*2026113", "LIN*1*SK*X"), "invalid-date", 2, "BIA", 4),
         (("BIA", "LIN*1*SK*"), "missing-element", 3, "LIN", 3),
         (("BIA", "LIN*1*SK*MUG", "QTY*33*2.5*EA"), "invalid-quantity", 4, "QTY", 2),
@@ -152,6 +153,7 @@ def _segments(*texts: str) -> tuple[Segment, ...]:
     ids=[
         "no BIA",
         "no LIN",
+        "no LIN before CTT",
         "bad date",
         "LIN without id",
         "fractional quantity",

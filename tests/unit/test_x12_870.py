@@ -180,9 +180,9 @@ def test_a_partner_style_870_reads_dates_items_and_references() -> None:
 @pytest.mark.parametrize(
     ("texts", "rule", "index", "tag", "element"),
     [
-        (("HL*1**O", "PRF*1001-A", "ISR*NN"), "missing-segment", 2, "HL", None),
-        (("BSR*2*PA*1*20260302", "HL*1**O", "ISR*NN"), "missing-segment", 3, "PRF", None),
-        (("BSR*2*PA*1*20260302", "HL*1**O", "PRF*1001-A"), "missing-segment", 3, "ISR", None),
+        (("HL*1**O", "PRF*1001-A", "ISR*NN"), "missing-segment", 2, "BSR", None),
+        (("BSR*2*PA*1*20260302", "HL*1**O", "ISR*NN"), "missing-segment", 4, "PRF", None),
+        (("BSR*2*PA*1*20260302", "HL*1**O", "PRF*1001-A"), "missing-segment", 5, "ISR", None),
         (("BSR*2*PA*1*20260302", "HL*1**O", "PRF*1001-A", "ISR*CC"), "invalid-code", 5, "ISR", 1),
         (("BSR*2*PA*1*20260302", "HL*1**O", "PRF*", "ISR*NN"), "missing-element", 4, "PRF", 1),
         (("BSR*2*PA*1*2026030", "HL*1**O", "PRF*1", "ISR*NN"), "invalid-date", 2, "BSR", 4),
@@ -194,7 +194,7 @@ def test_a_partner_style_870_reads_dates_items_and_references() -> None:
             "DTM",
             2,
         ),
-        (("BSR*2*PA*1*20260302", "HL*1**S"), "missing-segment", 3, "HL", None),
+        (("BSR*2*PA*1*20260302", "HL*1**S"), "missing-segment", 4, "HL", None),
         (("BSR*2*PA*1*20260302", "HL*1**O", "PRF*1", "ISR*DE", "HL*2*9*I"), "invalid-hierarchy", 6, "HL", 2),
         (
             ("BSR*2*PA*1*20260302", "HL*1**O", "PRF*1", "ISR*DE", "HL*2*1*I", "PO1*1"),

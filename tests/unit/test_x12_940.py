@@ -272,7 +272,7 @@ BODY = write_940(_order(), "N", partner=PARTNER)
 
 def test_a_940_must_start_with_w05() -> None:
     error = _refusal(BODY[1:])
-    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "N1", 2)
+    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "W05", 2)
 
 
 def test_an_unknown_purpose_code_is_refused() -> None:
@@ -323,8 +323,11 @@ def test_a_line_without_an_item_code_is_refused() -> None:
 
 
 def test_an_lx_loop_without_w01_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W01", None))
-    assert (error.rule, error.segment_tag) == ("missing-segment", "LX")
+    body = _replaced(BODY, "W01", None)
+    error = _refusal(body)
+    # The W01 is missing, expected right after its LX (ST is position 1, the body starts at 2).
+    after_lx = [segment.tag for segment in body].index("LX") + 3
+    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "W01", after_lx)
 
 
 def test_a_total_that_does_not_match_the_lines_is_refused() -> None:

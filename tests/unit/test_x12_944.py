@@ -274,12 +274,13 @@ def test_which_reference_and_item_code_a_receipt_reads(w17: str, w07: str, refer
 @pytest.mark.parametrize(
     ("texts", "rule", "index", "tag", "element"),
     [
-        (("N1*WH*East", "W07*1*EA**SK*MUG"), "missing-segment", 2, "N1", None),
-        ((), "missing-segment", 2, "SE", None),
+        (("N1*WH*East", "W07*1*EA**SK*MUG"), "missing-segment", 2, "W17", None),
+        ((), "missing-segment", 2, "W17", None),
         (("W17*F*20261201**ASN-1", "W07*1*EA**SK*MUG"), "missing-element", 2, "W17", 3),
         (("W17*F*2026120*R1", "W07*1*EA**SK*MUG"), "invalid-date", 2, "W17", 2),
         (("W17*F*20261201*R1*ASN-1*S*UT*14X0", "W07*1*EA**SK*MUG"), "invalid-date", 2, "W17", 2),
         (("W17*F*20261201*R1", "N1*WH*East", "W14*0"), "missing-segment", 4, "W07", None),
+        (("W17*F*20261201*R1", "N1*WH*East"), "missing-segment", 4, "W07", None),
         (("W17*F*20261201*R1", "W07*two*EA**SK*MUG"), "invalid-quantity", 3, "W07", 1),
         (("W17*F*20261201*R1", "W07*1.5*EA**SK*MUG"), "invalid-quantity", 3, "W07", 1),
         (("W17*F*20261201*R1", "W07*-1*EA**SK*MUG"), "invalid-quantity", 3, "W07", 1),
@@ -307,6 +308,7 @@ def test_which_reference_and_item_code_a_receipt_reads(w17: str, w07: str, refer
         "bad date",
         "bad time",
         "no W07",
+        "no W07 nor W14",
         "quantity not a number",
         "fractional quantity",
         "negative quantity",

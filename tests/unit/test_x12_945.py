@@ -253,7 +253,7 @@ def _refusal(body: tuple[Segment, ...]) -> X12Error:
 
 def test_a_945_must_start_with_w06() -> None:
     error = _refusal(BODY[1:])
-    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "N1", 2)
+    assert (error.rule, error.segment_tag, error.segment_index) == ("missing-segment", "W06", 2)
 
 
 def test_the_order_key_is_required() -> None:

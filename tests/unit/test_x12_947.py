@@ -162,7 +162,7 @@ def test_without_g62_the_adjustment_day_starts_at_midnight_utc() -> None:
         (("W19*51*2*EA**SK*MUG**********AD",), "sign-mismatch", 4, 16),
         (("W19*AU*2*EA",), "missing-element", 4, 6),
         (("G62*07*20261399", "W19*AU*2*EA**SK*MUG"), "invalid-date", 4, 2),
-        ((), "missing-segment", 3, None),
+        ((), "missing-segment", 4, None),
     ],
     ids=[
         "unknown reason",
@@ -199,5 +199,5 @@ def test_a_947_that_does_not_start_with_w15_is_refused() -> None:
     assert (caught.value.rule, caught.value.segment_index, caught.value.segment_tag) == (
         "missing-segment",
         2,
-        "N1",
+        "W15",
     )

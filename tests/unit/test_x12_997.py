@@ -229,6 +229,29 @@ def test_a_group_with_every_set_rejected_is_rejected(version: str) -> None:
     )
 
 
+@pytest.mark.parametrize("version", ["004010", "005010"])
+def test_a_944_without_w17_is_answered_naming_w17_where_it_was_expected(version: str) -> None:
+    # N1 (position 2 of the set), W07, W07, W14: the W17 that opens a 944 is missing.
+    interchange, group = _received(VALID_944[1:])
+    errors = _errors(interchange, group)
+    (error,) = errors["0001"]
+    assert (error.rule, error.segment_index, error.segment_tag) == ("missing-segment", 2, "W17")
+
+    body = write_997(interchange, group, errors, partner=PARTNERS[version])
+
+    assert _texts(body)[1:] == ["AK2*944*0001", "AK3*W17*2**3", "AK5*R*5", "AK9*R*1*1*0"]
+    data = _answer(body, version)
+    assert validate_x12(data) == []
+    rejected = SetAcknowledgment(
+        "944",
+        "0001",
+        "R",
+        accepted=False,
+        errors=("one or more segments in error", "W17 at position 2: mandatory segment missing"),
+    )
+    assert _read_file(data) == _acknowledgment(version, "R", (rejected,))
+
+
 @pytest.mark.parametrize(
     ("error", "written"),
     [
@@ -429,16 +452,16 @@ def test_accepted_with_errors_and_group_error_codes_are_read() -> None:
 @pytest.mark.parametrize(
     ("texts", "rule", "index", "tag", "element"),
     [
-        (("AK2*940*0001", "AK5*A", "AK9*A*1*1*1"), "missing-segment", 2, "AK2", None),
-        ((), "missing-segment", 2, "SE", None),
+        (("AK2*940*0001", "AK5*A", "AK9*A*1*1*1"), "missing-segment", 2, "AK1", None),
+        ((), "missing-segment", 2, "AK1", None),
         (("AK1**17", "AK9*A*1*1*1"), "missing-element", 2, "AK1", 1),
         (("AK1*OW", "AK9*A*1*1*1"), "missing-element", 2, "AK1", 2),
-        (("AK1*OW*17", "AK2*940*0001", "AK5*A"), "missing-segment", 4, "AK9", None),
+        (("AK1*OW*17", "AK2*940*0001", "AK5*A"), "missing-segment", 5, "AK9", None),
         (
             ("AK1*OW*17", "AK2*940*0001", "AK2*940*0002", "AK5*A", "AK9*A*2*2*2"),
             "missing-segment",
             4,
-            "AK2",
+            "AK5",
             None,
         ),
         (("AK1*OW*17", "AK2*940*0001", "AK9*A*1*1*1"), "missing-segment", 5, "AK5", None),

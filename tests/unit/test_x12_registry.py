@@ -223,7 +223,7 @@ def test_a_reader_error_passes_through_the_registry() -> None:
     assert (caught.value.rule, caught.value.segment_index, caught.value.segment_tag) == (
         "missing-segment",
         2,
-        "N1",
+        "W17",
     )
 
 

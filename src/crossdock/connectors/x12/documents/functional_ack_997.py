@@ -173,7 +173,10 @@ def write_997(
 ) -> tuple[Segment, ...]:
     """The body (without ST/SE) of the 997 answering ``group``: ``errors`` maps set control numbers (ST-02)
     to what was wrong with that set (errors of the set readers: ``segment_index`` counts from ST = 1); a set
-    with errors is rejected, the others accepted. The 997 is written in ``partner.version``."""
+    with errors is rejected, the others accepted. The 997 is written in ``partner.version``.
+
+    A ``missing-segment`` error names the missing segment (``segment_tag``) and the position where it was
+    expected (``segment_index``): AK3-01/02 with AK3-04 code 3, as X12 asks."""
     del interchange  # the answer depends on the group only; kept for the common call
     errors = errors or {}
     control_numbers = {transaction_set.control_number for transaction_set in group.transaction_sets}
@@ -231,7 +234,7 @@ def read_997(transaction_set: TransactionSet, context: ReadContext) -> Functiona
     segments = transaction_set.segments
     if not segments or segments[0].tag != "AK1":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 997 starts with AK1, found {found}", 0, found)
+        raise _error("missing-segment", f"a 997 starts with AK1, found {found}", 0, "AK1")
     ak1 = segments[0]
     functional_id = _required(ak1, 1, 0, "functional identifier code")
     group_control = _required(ak1, 2, 0, "group control number")
@@ -242,8 +245,9 @@ def read_997(transaction_set: TransactionSet, context: ReadContext) -> Functiona
         tag = segment.tag
         if tag == "AK2":
             if current is not None:
+                # The AK5 closing the open loop was expected where this AK2 is.
                 raise _error(
-                    "missing-segment", f"AK2 loop of set {current.control_number} has no AK5", index, "AK2"
+                    "missing-segment", f"AK2 loop of set {current.control_number} has no AK5", index, "AK5"
                 )
             current = _SetBuilder(
                 set_code=_required(segment, 1, index, "transaction set identifier"),
@@ -270,7 +274,7 @@ def read_997(transaction_set: TransactionSet, context: ReadContext) -> Functiona
             "missing-segment", f"AK2 loop of set {current.control_number} has no AK5", len(segments), "AK5"
         )
     if ak9 is None:
-        raise _error("missing-segment", "a 997 ends with AK9, the set has none", len(segments) - 1, "AK9")
+        raise _error("missing-segment", "a 997 ends with AK9, the set has none", len(segments), "AK9")
     ak9_segment, ak9_index = ak9
     group_status = _status(ak9_segment, ak9_index, _GROUP_STATUSES, "AK9-01 group acknowledgment")
     return FunctionalAcknowledgment(

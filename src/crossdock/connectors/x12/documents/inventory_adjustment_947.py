@@ -179,7 +179,7 @@ def read_947(transaction_set: TransactionSet, context: ReadContext) -> tuple[Sto
     segments = transaction_set.segments
     if not segments or segments[0].tag != "W15":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 947 starts with W15, found {found}", 0, found)
+        raise _error("missing-segment", f"a 947 starts with W15, found {found}", 0, "W15")
     w15 = segments[0]
     reference = w15.element(2).strip() or None
     header_moment = _date(w15, 1, "", 0, "W15-01 adjustment date")
@@ -195,7 +195,7 @@ def read_947(transaction_set: TransactionSet, context: ReadContext) -> tuple[Sto
             else:
                 header_moment = moment
     if not loops:
-        raise _error("missing-segment", "the 947 has no W19: it adjusts no item", len(segments) - 1, "W19")
+        raise _error("missing-segment", "the 947 has no W19: it adjusts no item", len(segments), "W19")
     return tuple(
         _read_w19(segment, index, context=context, occurred_at=moment, reference=reference, source=source)
         for segment, index, moment in loops

@@ -102,7 +102,7 @@ def read_846(transaction_set: TransactionSet, context: ReadContext) -> StockSnap
     segments = transaction_set.segments
     if not segments or segments[0].tag != "BIA":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"an 846 starts with BIA, found {found}", 0, found)
+        raise _error("missing-segment", f"an 846 starts with BIA, found {found}", 0, "BIA")
     bia = segments[0]
     purpose = bia.element(1)
     if purpose not in _COMPLETE_BY_PURPOSE:
@@ -120,9 +120,9 @@ def read_846(transaction_set: TransactionSet, context: ReadContext) -> StockSnap
         elif segment.tag == "CTT":
             declared_count = (_whole(segment, 1, index, "CTT-01 number of line items"), index)
     if not items:
-        raise _error(
-            "missing-segment", "the 846 has no LIN loop: it advises no item", len(segments) - 1, "LIN"
-        )
+        # LIN loops come before the CTT summary: expected where the CTT is, else where the SE is.
+        expected = declared_count[1] if declared_count is not None else len(segments)
+        raise _error("missing-segment", "the 846 has no LIN loop: it advises no item", expected, "LIN")
     if declared_count is not None and declared_count[0] != len(items):
         message = f"CTT-01 says {declared_count[0]} line items, the set has {len(items)} LIN loops"
         raise _error("total-mismatch", message, declared_count[1], "CTT", 1)

@@ -164,6 +164,7 @@ class _OrderLoop:
     identifier: str
     index: int
     order_key: str | None = None
+    order_key_index: int | None = None
     status: tuple[str, str, int] | None = None
     moment: datetime | None = None
     warehouse_reference: str | None = None
@@ -177,7 +178,7 @@ def read_870(transaction_set: TransactionSet, context: ReadContext) -> tuple[Ord
     segments = transaction_set.segments
     if not segments or segments[0].tag != "BSR":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"an 870 starts with BSR, found {found}", 0, found)
+        raise _error("missing-segment", f"an 870 starts with BSR, found {found}", 0, "BSR")
     bsr = segments[0]
     report_moment = _date(bsr, 4, bsr.element(7), 0, "BSR04 report date")
     orders: list[_OrderLoop] = []
@@ -196,6 +197,7 @@ def read_870(transaction_set: TransactionSet, context: ReadContext) -> tuple[Ord
                 current.skus.append(_item_code(segment, index))
         elif tag == "PRF":
             current.order_key = _required(segment, 1, index, "purchase order number (the hub's order key)")
+            current.order_key_index = index
         elif tag == "ISR" and current.status is None:
             current.status = (
                 _required(segment, 1, index, "shipment/order status"),
@@ -208,7 +210,7 @@ def read_870(transaction_set: TransactionSet, context: ReadContext) -> tuple[Ord
             _read_reference(segment, current)
     if not orders:
         message = "the 870 has no order-level HL (HL03 O): it reports no order"
-        raise _error("missing-segment", message, len(segments) - 1, "HL")
+        raise _error("missing-segment", message, len(segments), "HL")
     source = context.source(transaction_set)
     return tuple(_event(loop, context, source, report_moment) for loop in orders)
 
@@ -253,10 +255,12 @@ def _event(
 ) -> OrderStatusEvent:
     if loop.order_key is None:
         message = f"order-level HL {loop.identifier!r} has no PRF: the order it reports is unknown"
-        raise _error("missing-segment", message, loop.index, "PRF")
+        # PRF opens the loop: expected right after its HL.
+        raise _error("missing-segment", message, loop.index + 1, "PRF")
     if loop.status is None:
         message = f"order-level HL {loop.identifier!r} ({loop.order_key}) has no ISR: it reports no status"
-        raise _error("missing-segment", message, loop.index, "ISR")
+        # ISR follows the PRF: expected right after it.
+        raise _error("missing-segment", message, (loop.order_key_index or loop.index) + 1, "ISR")
     status, status_date, status_index = loop.status
     if status not in _KNOWN_STATUSES:
         message = (

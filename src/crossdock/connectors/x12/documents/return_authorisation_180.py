@@ -131,7 +131,7 @@ def read_180(transaction_set: TransactionSet, context: ReadContext) -> ReturnAut
     segments = transaction_set.segments
     if not segments or segments[0].tag != "BGN":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 180 starts with BGN, found {found}", 0, found)
+        raise _error("missing-segment", f"a 180 starts with BGN, found {found}", 0, "BGN")
     bgn = segments[0]
     if bgn.element(1) != _ORIGINAL:
         raise _error("invalid-code", f"BGN-01 purpose {bgn.element(1)!r} is not 00 (original)", 0, "BGN", 1)

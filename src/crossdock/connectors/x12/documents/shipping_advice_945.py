@@ -143,7 +143,7 @@ def read_945(transaction_set: TransactionSet, context: ReadContext) -> Shipped:
     segments = transaction_set.segments
     if not segments or segments[0].tag != "W06":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 945 starts with W06, found {found}", 0, found)
+        raise _error("missing-segment", f"a 945 starts with W06, found {found}", 0, "W06")
     w06 = segments[0]
     order_key = _required(w06, 2, 0, "depositor order number")
     shipment_id = w06.element(4).strip() or w06.element(5).strip()

@@ -149,7 +149,7 @@ def read_940(transaction_set: TransactionSet, context: ReadContext) -> ShippingO
     segments = transaction_set.segments
     if not segments or segments[0].tag != "W05":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 940 starts with W05, found {found}", 0, found)
+        raise _error("missing-segment", f"a 940 starts with W05, found {found}", 0, "W05")
     w05 = segments[0]
     purpose = w05.element(1)
     if purpose not in _PURPOSES:
@@ -267,7 +267,7 @@ def _read_line(segments: Sequence[Segment], start: int, end: int) -> WarehouseOr
     line_number = _whole(segments[start], 1, start, "LX-01 line number")
     items = [index for index in range(start + 1, end) if segments[index].tag == "W01"]
     if not items:
-        raise _error("missing-segment", f"LX loop {line_number} has no W01 line item", start, "LX")
+        raise _error("missing-segment", f"LX loop {line_number} has no W01 line item", start + 1, "W01")
     if len(items) > 1:
         raise _error("unexpected-segment", f"LX loop {line_number} has a second W01", items[1], "W01")
     position = items[0]

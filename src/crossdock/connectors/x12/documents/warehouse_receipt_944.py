@@ -125,7 +125,7 @@ def read_944(transaction_set: TransactionSet, context: ReadContext) -> ReceiptPo
     segments = transaction_set.segments
     if not segments or segments[0].tag != "W17":
         found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 944 starts with W17, found {found}", 0, found)
+        raise _error("missing-segment", f"a 944 starts with W17, found {found}", 0, "W17")
     w17 = segments[0]
     receipt_number = _required(w17, 3, 0, "warehouse receipt number")
     occurred_at = _moment(w17)
@@ -143,7 +143,9 @@ def read_944(transaction_set: TransactionSet, context: ReadContext) -> ReceiptPo
         elif tag == "W14":
             declared_total = (_whole(segment, 1, index, "W14-01 total units received"), index)
     if not lines:
-        raise _error("missing-segment", "the 944 has no W07: it receives no item", len(segments) - 1, "W07")
+        # W07 loops come before the W14 summary: expected where the W14 is, else where the SE is.
+        expected = declared_total[1] if declared_total is not None else len(segments)
+        raise _error("missing-segment", "the 944 has no W07: it receives no item", expected, "W07")
     counted = sum(line.quantity for line in lines)
     if declared_total is not None and declared_total[0] != counted:
         message = f"W14-01 says {declared_total[0]} units received, the W07 lines add up to {counted}"
