@@ -13,6 +13,7 @@ import typer
 import crossdock
 from crossdock.config import ConfigError, Settings, example_config, load_settings
 from crossdock.logs import configure_logging
+from crossdock.operator_cli import bundles_app, orders_app, skus_app
 
 if TYPE_CHECKING:
     from crossdock.jobs.admin import JobAdmin
@@ -32,6 +33,9 @@ x12_app = typer.Typer(
     help="EDI X12 warehouses: check a partner's SFTP server, collect now, read a file.", no_args_is_help=True
 )
 app.add_typer(x12_app, name="x12")
+app.add_typer(orders_app, name="orders")
+app.add_typer(skus_app, name="skus")
+app.add_typer(bundles_app, name="bundles")
 
 _state: dict[str, Path | None] = {"config": None}
 

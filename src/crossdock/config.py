@@ -158,11 +158,24 @@ class LogSettings(_Section):
     format: Literal["json", "console"] = "json"
 
 
+_ReleasingPaymentStatus = Literal["paid", "partially_paid", "authorized", "pending", "partially_refunded"]
+
+
 class AccountSettings(_Section):
     id: str = Field(pattern=_SLUG, description=_SLUG_TEXT)
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(
         description="a non-empty string"
     )
+    # Governance of this account's orders: the Shopify payment states that release an order to a warehouse
+    # (others hold it until paid), whether one order may be split across warehouses, and whether the buyer
+    # gets Shopify's shipping e-mail when a fulfillment is created.
+    release_payment_statuses: list[_ReleasingPaymentStatus] = Field(
+        default_factory=lambda: list[_ReleasingPaymentStatus](["paid"]),
+        min_length=1,
+        description="a non-empty list of payment states",
+    )
+    split_orders: bool = False
+    notify_customer: bool = True
 
 
 class ShopifySettings(_Section):
@@ -275,6 +288,11 @@ class WarehouseSettings(_Section):
     name: str = Field(min_length=1, description="a non-empty string")
     accounts: list[str] = Field(min_length=1, description="ids of [[accounts]] tables")
     connector: Literal["x12"] = "x12"
+    # Routing: the destination countries it ships to (ISO codes; empty: any), its rank among the account's
+    # warehouses (lower first), and the Shopify locations (names or ids) whose orders always go to it.
+    countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(default_factory=list)
+    priority: int = Field(default=100, ge=0, le=10_000, description="an integer from 0 to 10000")
+    shopify_locations: list[str] = Field(default_factory=list)
     sftp: SftpSettings
     x12: X12PartnerSettings
     folders: X12FolderSettings = Field(default_factory=X12FolderSettings)

@@ -200,7 +200,8 @@ def test_unknown_key_names_dotted_key_and_known_keys(tmp_path: Path) -> None:
 def test_unknown_table_and_account_key(tmp_path: Path) -> None:
     path = write(tmp_path, "[webb]\nport = 1\n[[accounts]]\nid = 'acme'\nname = 'A'\nnmae = 'B'\n")
     assert problems_of(path, {}) == [
-        "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name)",
+        "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name, release_payment_statuses, "
+        "split_orders, notify_customer)",
         "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
         "warehouses)",
     ]
@@ -363,7 +364,15 @@ def test_describe_is_json_ready(tmp_path: Path) -> None:
     view = describe(load_settings(path, environ={}))
     assert json.loads(json.dumps(view)) == view
     assert view["config_file"] == str(path)
-    assert view["accounts"] == [{"id": "acme", "name": "ACME"}]
+    assert view["accounts"] == [
+        {
+            "id": "acme",
+            "name": "ACME",
+            "release_payment_statuses": ["paid"],
+            "split_orders": False,
+            "notify_customer": True,
+        }
+    ]
     assert view["web"] == {"host": "127.0.0.1", "port": 8000, "session_secret": None, "public_url": None}
 
 

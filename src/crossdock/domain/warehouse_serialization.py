@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from crossdock.domain.orders import Address
 from crossdock.domain.warehouse import (
     CancelConfirmed,
     CancelRefused,
@@ -26,6 +27,8 @@ from crossdock.domain.warehouse import (
     StockLevel,
     StockSnapshot,
     WarehouseEvent,
+    WarehouseOrder,
+    WarehouseOrderLine,
 )
 
 EVENT_TYPES: dict[str, type[WarehouseEvent]] = {
@@ -101,3 +104,17 @@ def event_subject(event: WarehouseEvent) -> tuple[str | None, str | None]:
     order_key = getattr(event, "order_key", None) or getattr(event, "return_key", None) or None
     sku = getattr(event, "sku", None) or None
     return order_key, sku
+
+
+def warehouse_order_to_document(order: WarehouseOrder) -> dict[str, Any]:
+    document: dict[str, Any] = _plain(dataclasses.asdict(order))
+    document["ship_to"] = order.ship_to.to_document()
+    return document
+
+
+def warehouse_order_from_document(document: Mapping[str, Any]) -> WarehouseOrder:
+    values = dict(document)
+    values["ordered_at"] = datetime.fromisoformat(values["ordered_at"])
+    values["ship_to"] = Address.from_document(values["ship_to"])
+    values["lines"] = tuple(WarehouseOrderLine(**line) for line in values["lines"])
+    return WarehouseOrder(**values)

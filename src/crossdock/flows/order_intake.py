@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from crossdock.domain.orders import Order
+from crossdock.flows.order_dispatch import enqueue_advance
 from crossdock.store.shops import ShopRecord
 from crossdock.store.unit_of_work import UnitOfWork
 
@@ -29,7 +30,9 @@ def receive_order(
 ) -> IntakeOutcome:
     """Apply one version of ``order`` of ``shop`` in the caller's transaction (the caller commits).
     ``origin`` says what brought it ("orders/updated webhook", "reconciliation poll")."""
-    if uow.orders.insert(account_id=shop.account_id, shop_id=shop.id, order=order) is not None:
+    created = uow.orders.insert(account_id=shop.account_id, shop_id=shop.id, order=order)
+    if created is not None:
+        enqueue_advance(uow, created, "created")
         _record(
             uow,
             shop,
@@ -52,6 +55,7 @@ def receive_order(
         "stored_version": stored_version.isoformat(),
     }
     if uow.orders.replace(shop.id, order):
+        enqueue_advance(uow, stored.id, f"version-{order.source_version.timestamp():.0f}")
         _record(
             uow,
             shop,

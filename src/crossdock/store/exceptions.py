@@ -3,6 +3,7 @@ a repeat bumps its count and last-seen time instead of adding a row."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -135,6 +136,31 @@ class ExceptionRepository:
             .values(status=status, closed_at=utc_now(), closed_by=by)
         )
         return result.rowcount == 1
+
+    def resolve_subject(self, *, type: str, subject_type: str, subject_id: str, by: str) -> int:
+        """Resolve the open exception of this type about this subject (the hub found the problem gone);
+        how many it closed (0 or 1)."""
+        result = self._connection.execute(
+            sa.update(exceptions)
+            .where(
+                exceptions.c.type == type,
+                exceptions.c.subject_type == subject_type,
+                exceptions.c.subject_id == subject_id,
+                exceptions.c.status == "open",
+            )
+            .values(status="resolved", closed_at=utc_now(), closed_by=by)
+        )
+        return int(result.rowcount)
+
+    def open_about(self, *, type: str, subject_type: str) -> builtins.list[ExceptionRecord]:
+        rows = self._connection.execute(
+            sa.select(exceptions).where(
+                exceptions.c.type == type,
+                exceptions.c.subject_type == subject_type,
+                exceptions.c.status == "open",
+            )
+        )
+        return [ExceptionRecord(**row._mapping) for row in rows]
 
     def count_open_by_type(self) -> dict[str, int]:
         rows = self._connection.execute(

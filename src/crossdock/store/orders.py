@@ -8,11 +8,13 @@ the newer version wins, and an older one can never overwrite it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
+from crossdock.domain.order_status import OrderState
 from crossdock.domain.orders import Order
 from crossdock.store.schema import orders
 from crossdock.store.types import utc_now
@@ -30,6 +32,7 @@ class StoredOrder:
     order: Order
     created_at: datetime
     updated_at: datetime
+    state: OrderState = field(default_factory=OrderState)
 
     @property
     def source_version(self) -> datetime:
@@ -57,6 +60,7 @@ class OrderRepository:
             order=Order.from_document(row.document),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            state=state_from_document(row.state) if row.state else OrderState(row.status),
         )
 
     def insert(self, *, account_id: str, shop_id: int, order: Order, status: str = RECEIVED) -> int | None:
@@ -98,3 +102,49 @@ class OrderRepository:
             )
         )
         return replaced.rowcount == 1
+
+    def by_id(self, order_id: int, *, for_update: bool = False) -> StoredOrder | None:
+        query = sa.select(orders.c.shop_id, orders.c.shopify_order_id).where(orders.c.id == order_id)
+        found = self._connection.execute(query).one_or_none()
+        if found is None:
+            return None
+        return self.get(int(found.shop_id), found.shopify_order_id, for_update=for_update)
+
+    def by_name(self, name: str, account_id: str | None = None) -> list[StoredOrder]:
+        """Orders called ``name`` ("#1001"; the "#" may be left out), newest first: two shops can both
+        have a #1001."""
+        names = {name, name if name.startswith("#") else f"#{name}"}
+        query = sa.select(orders.c.id).where(orders.c.name.in_(sorted(names))).order_by(orders.c.id.desc())
+        if account_id is not None:
+            query = query.where(orders.c.account_id == account_id)
+        found = [self.by_id(int(row.id)) for row in self._connection.execute(query)]
+        return [order for order in found if order is not None]
+
+    def set_state(self, order_id: int, state: OrderState) -> None:
+        self._connection.execute(
+            sa.update(orders)
+            .where(orders.c.id == order_id)
+            .values(status=state.status, state=state_to_document(state), updated_at=utc_now())
+        )
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self._connection.execute(sa.select(orders.c.status, sa.func.count()).group_by(orders.c.status))
+        return {status: int(count) for status, count in rows}
+
+
+def state_to_document(state: OrderState) -> dict[str, object]:
+    return {
+        "status": state.status,
+        "held_from": state.held_from,
+        "holds": sorted(state.holds),
+        "cancel_requested_from": state.cancel_requested_from,
+    }
+
+
+def state_from_document(document: dict[str, Any]) -> OrderState:
+    return OrderState(
+        status=document["status"],
+        held_from=document.get("held_from"),
+        holds=frozenset(document.get("holds") or ()),
+        cancel_requested_from=document.get("cancel_requested_from"),
+    )

@@ -239,6 +239,8 @@ orders = sa.Table(
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("source_version", UtcDateTime(), nullable=False),
     sa.Column("status", sa.String(30), nullable=False, default="received"),
+    # The whole canonical state (status, holds, the status a pending cancellation was asked from).
+    sa.Column("state", JsonDocument, nullable=True),
     sa.Column("document", JsonDocument, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
@@ -323,4 +325,65 @@ warehouse_events = sa.Table(
     sa.UniqueConstraint("inbox_id", "position"),
     sa.Index(None, "warehouse_id", "order_key"),
     sa.Index(None, "warehouse_id", "kind", "occurred_at"),
+)
+
+# The part of an order sent to one warehouse: the canonical WarehouseOrder as sent (``document``), keyed by
+# ``order_key`` (the idempotency key the warehouse sees, at most 22 characters for X12 W05-02), with the
+# warehouse's own status of it. One row per order and warehouse; written before anything is sent.
+warehouse_orders = sa.Table(
+    "warehouse_orders",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("order_key", sa.String(22), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("document", JsonDocument, nullable=False),
+    sa.Column("warehouse_reference", sa.String(100), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("warehouse_id", "order_key"),
+    sa.UniqueConstraint("order_id", "warehouse_id"),
+)
+
+# Each shipment a warehouse reported (a Shipped event), once: (warehouse, shipment id) dedupes a 945 read
+# twice. ``fulfillment_id`` is the Shopify fulfillment created for it, set once Shopify answered.
+shipments = sa.Table(
+    "shipments",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("warehouse_order_id", BigId, sa.ForeignKey("warehouse_orders.id"), nullable=False, index=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("shipment_id", sa.String(100), nullable=False),
+    sa.Column("document", JsonDocument, nullable=False),
+    sa.Column("shipped_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("fulfillment_id", sa.String(100), nullable=True),
+    sa.Column("fulfilled_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("warehouse_id", "shipment_id"),
+)
+
+# Bundles: a SKU sold in Shopify that warehouses know as its components (quantity of each per bundle).
+bundle_components = sa.Table(
+    "bundle_components",
+    metadata,
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("bundle_sku", sa.String(255), primary_key=True),
+    sa.Column("component_sku", sa.String(255), primary_key=True),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# Another name of a registered SKU (a typo in Shopify, a legacy code): order lines carrying the alias are
+# sent under the SKU.
+sku_aliases = sa.Table(
+    "sku_aliases",
+    metadata,
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("alias", sa.String(255), primary_key=True),
+    sa.Column("sku", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
 )

@@ -65,6 +65,14 @@ class ShopRepository:
         ).one_or_none()
         return None if row is None else ShopRecord(**row._mapping)
 
+    def by_id(self, shop_id: int) -> ShopRecord | None:
+        row = self._connection.execute(
+            sa.select(shops.c.id, shops.c.account_id, shops.c.domain, shops.c.name).where(
+                shops.c.id == shop_id
+            )
+        ).one_or_none()
+        return None if row is None else ShopRecord(**row._mapping)
+
     def replace_locations(self, shop_id: int, locations: Iterable[ShopLocation]) -> None:
         """Record the locations the shop reports now; one it no longer reports is removed."""
         self._connection.execute(sa.delete(shop_locations).where(shop_locations.c.shop_id == shop_id))

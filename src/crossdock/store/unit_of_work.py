@@ -19,10 +19,13 @@ from crossdock.store.inbox import InboxRepository
 from crossdock.store.order_events import OrderEventRepository
 from crossdock.store.orders import OrderRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
+from crossdock.store.shipments import ShipmentRepository
 from crossdock.store.shops import ShopRepository
+from crossdock.store.sku_mappings import SkuMappingRepository
 from crossdock.store.skus import SkuRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
 from crossdock.store.warehouse_events import WarehouseEventRepository
+from crossdock.store.warehouse_orders import WarehouseOrderRepository
 from crossdock.store.warehouses import WarehouseRepository
 from crossdock.store.x12_documents import X12DocumentRepository
 
@@ -153,3 +156,15 @@ class UnitOfWork:
     @property
     def x12_documents(self) -> X12DocumentRepository:
         return X12DocumentRepository(self.connection)
+
+    @property
+    def warehouse_orders(self) -> WarehouseOrderRepository:
+        return WarehouseOrderRepository(self.connection)
+
+    @property
+    def shipments(self) -> ShipmentRepository:
+        return ShipmentRepository(self.connection)
+
+    @property
+    def sku_mappings(self) -> SkuMappingRepository:
+        return SkuMappingRepository(self.connection)

@@ -58,14 +58,24 @@ class WarehouseEventRepository:
         return new
 
     def list(
-        self, warehouse_id: int, *, order_key: str | None = None, kind: str | None = None, limit: int = 1000
+        self,
+        warehouse_id: int,
+        *,
+        order_key: str | None = None,
+        kind: str | None = None,
+        inbox_id: int | None = None,
+        latest_first: bool = False,
+        limit: int = 1000,
     ) -> list[JournalEntry]:
         query = sa.select(warehouse_events).where(warehouse_events.c.warehouse_id == warehouse_id)
         if order_key is not None:
             query = query.where(warehouse_events.c.order_key == order_key)
         if kind is not None:
             query = query.where(warehouse_events.c.kind == kind)
-        rows = self._connection.execute(query.order_by(warehouse_events.c.id).limit(limit))
+        if inbox_id is not None:
+            query = query.where(warehouse_events.c.inbox_id == inbox_id)
+        order = warehouse_events.c.id.desc() if latest_first else warehouse_events.c.id
+        rows = self._connection.execute(query.order_by(order).limit(limit))
         return [
             JournalEntry(
                 id=row.id,

@@ -28,6 +28,7 @@ from crossdock.domain.warehouse import (
 )
 from crossdock.flows.input_handlers import handles
 from crossdock.flows.intake import InputRejected
+from crossdock.flows.warehouse_feedback import enqueue_application
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.store.inbox import InboxEntry
@@ -93,6 +94,8 @@ def _journal(
                     _meaning_of_acknowledgment(uow, connector, document, acknowledgment, entry.received_at)
                 )
         new = uow.warehouse_events.append(record.id, entry.id, [*reading.events, *derived])
+        if new:
+            enqueue_application(uow, connector.key, entry.id)
         uow.commit()
     return new
 

@@ -2,7 +2,7 @@
 documents whose upload did not finish are uploaded again, and documents the partner never acknowledged with a
 997 become exceptions.
 
-A tick every ten seconds enqueues each warehouse's collection under a key made of the warehouse and the
+A tick every second enqueues each warehouse's collection under a key made of the warehouse and the
 interval slot it falls in (``east-3pl@5904000``), so a collection runs at most once per interval whatever the
 number of processes or ticks. Collections run on the warehouse-calls queue, partitioned by warehouse, so one
 partner's slow server never holds up another's.
@@ -28,7 +28,7 @@ COLLECT = "x12.collect"
 COLLECT_TICK = "x12.collect_tick"
 CHECK_ACKNOWLEDGMENTS = "x12.check_acknowledgments"
 
-schedule(COLLECT_TICK, cron="*/10 * * * * *", job=COLLECT_TICK)
+schedule(COLLECT_TICK, cron="* * * * * *", job=COLLECT_TICK)
 schedule(CHECK_ACKNOWLEDGMENTS, cron="0 * * * * *", job=CHECK_ACKNOWLEDGMENTS)
 
 

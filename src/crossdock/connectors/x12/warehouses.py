@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from crossdock.config import Settings
 from crossdock.connectors.x12.connector import X12Warehouse
+from crossdock.flows.warehouse_connectors import register_warehouse_connector
 from crossdock.store.unit_of_work import UnitOfWork
 
 
@@ -19,3 +20,6 @@ def x12_warehouse(settings: Settings, key: str, unit_of_work: Callable[[], UnitO
     if warehouse.connector != "x12":
         raise LookupError(f"warehouse {key!r} is reached through {warehouse.connector!r}, not x12")
     return X12Warehouse(key, warehouse, unit_of_work)
+
+
+register_warehouse_connector("x12", x12_warehouse)

@@ -1,0 +1,139 @@
+"""The shop side of the order flow: each recorded shipment becomes one Shopify fulfillment with its tracking,
+and each status change is published on the order (the ``crossdock.status`` metafield support reads).
+
+Both jobs run on the shop-calls queue, partitioned by shop, and read everything from the database: a job
+repeated after a crash finds the fulfillment it created (``fulfillment.fulfil_shipment`` matches it by
+tracking number) or publishes the status the order has now.
+"""
+
+from __future__ import annotations
+
+from crossdock.config import Settings
+from crossdock.connectors.shopify.clients import run_sync, shop_client
+from crossdock.connectors.shopify.fulfillment import ShipmentToFulfil, fulfil_shipment, publish_status
+from crossdock.connectors.shopify.tracking_companies import tracking_company
+from crossdock.domain.order_validation import resolve_lines
+from crossdock.domain.shipment_mapping import shopify_units
+from crossdock.flows.order_progress import FULFIL_SHIPMENT, PUBLISH_ORDER_STATUS, record
+from crossdock.jobs.context import JobContext
+from crossdock.jobs.errors import FatalJobError
+from crossdock.jobs.queues import SHOP_CALLS
+from crossdock.jobs.registry import job
+
+
+def _settings(ctx: JobContext) -> Settings:
+    if ctx.runtime.settings is None:
+        raise FatalJobError("this process has no configuration")
+    return ctx.runtime.settings
+
+
+@job(FULFIL_SHIPMENT, queue=SHOP_CALLS)
+def fulfil_recorded_shipment(ctx: JobContext, shipment_row_id: int) -> str:
+    settings = _settings(ctx)
+    with ctx.unit_of_work() as uow:
+        shipment = uow.shipments.get(shipment_row_id)
+        if shipment is None:
+            raise FatalJobError(f"no shipment {shipment_row_id}")
+        if shipment.fulfillment_id is not None:
+            return f"fulfilled already as {shipment.fulfillment_id}"
+        placed = uow.warehouse_orders.get(shipment.warehouse_order_id)
+        assert placed is not None
+        stored = uow.orders.by_id(placed.order_id)
+        assert stored is not None
+        shop = uow.shops.by_id(stored.shop_id)
+        assert shop is not None
+        mappings = uow.sku_mappings
+        aliases = mappings.aliases(stored.account_id)
+        bundles = mappings.bundles(stored.account_id)
+        everything = {
+            line.sku for part in uow.warehouse_orders.of_order(stored.id) for line in part.order.lines
+        }
+        resolution = resolve_lines(stored.order.lines, known=everything, aliases=aliases, bundles=bundles)
+        shipped_before: dict[str, int] = {}
+        for part in uow.warehouse_orders.of_order(stored.id):
+            for earlier in uow.shipments.of_warehouse_order(part.id):
+                if earlier.id >= shipment.id:
+                    continue
+                for line in earlier.shipped.lines:
+                    shipped_before[line.sku] = shipped_before.get(line.sku, 0) + line.quantity_shipped
+    shipped = shipment.shipped
+    now: dict[str, int] = {}
+    for line in shipped.lines:
+        now[line.sku] = now.get(line.sku, 0) + line.quantity_shipped
+    units = shopify_units(stored.order.lines, resolution.lines, now, shipped_before)
+    account = next(account for account in settings.accounts if account.id == stored.account_id)
+    carrier = shipped.parcels[0] if shipped.parcels else None
+    numbers = tuple(parcel.tracking_number for parcel in shipped.parcels if parcel.tracking_number)
+    urls = tuple(parcel.tracking_url or "" for parcel in shipped.parcels if parcel.tracking_number)
+    request = ShipmentToFulfil(
+        order_gid=stored.order.shopify_global_id,
+        shipment_id=shipment.shipment_id,
+        lines=units,
+        tracking_numbers=numbers,
+        tracking_urls=urls if all(urls) else (),
+        company=tracking_company(
+            carrier.carrier_code if carrier else None, carrier.carrier_name if carrier else None
+        ),
+        notify_customer=account.notify_customer,
+    )
+    problem = None
+    if not units:
+        fulfillment_id = None
+        shipped_text = ", ".join(f"{count} x {sku}" for sku, count in sorted(now.items()))
+        if stored.order.cancelled_at is not None:
+            # The cancel_refused exception already asks for a return; the timeline says why nothing moved.
+            outcome_text = f"not fulfilled: the order was cancelled in Shopify; shipped {shipped_text}"
+        else:
+            outcome_text = f"not fulfilled: no Shopify line is left for {shipped_text}"
+            problem = outcome_text
+    else:
+        outcome = run_sync(fulfil_shipment(shop_client(settings, ctx.runtime.engine, shop.domain), request))
+        fulfillment_id = outcome.fulfillment_id
+        verb = "created" if outcome.created else "found (created by an earlier attempt)"
+        outcome_text = f"Shopify fulfillment {fulfillment_id} {verb}: " + ", ".join(
+            f"{units} x {sku}" for sku, units in sorted(outcome.fulfilled.items())
+        )
+        if outcome.unplaced and any(outcome.unplaced.values()):
+            problem = "not placed: " + ", ".join(
+                f"{units} x {sku}" for sku, units in sorted(outcome.unplaced.items()) if units
+            )
+            outcome_text += f"; {problem}"
+    with ctx.unit_of_work() as uow:
+        if fulfillment_id is not None:
+            uow.shipments.mark_fulfilled(shipment.id, fulfillment_id)
+        record(uow, stored, "fulfilled_in_shopify", outcome_text, {"shipment_id": shipment.shipment_id})
+        if problem is not None:
+            uow.exceptions.raise_(
+                type="unfulfilled_shipment",
+                severity="error",
+                subject_type="shipment",
+                subject_id=str(shipment.id),
+                message=f"order {stored.order.name}, shipment {shipment.shipment_id}: {problem} in Shopify",
+                details={
+                    "shipment_id": shipment.shipment_id,
+                    "shipped": now,
+                    "fulfillment_id": fulfillment_id,
+                },
+                actions=["resolve", "ignore"],
+                account_id=stored.account_id,
+            )
+        uow.commit()
+    return outcome_text
+
+
+@job(PUBLISH_ORDER_STATUS, queue=SHOP_CALLS)
+def publish_order_status(ctx: JobContext, order_id: int) -> str:
+    settings = _settings(ctx)
+    with ctx.unit_of_work() as uow:
+        stored = uow.orders.by_id(order_id)
+        if stored is None:
+            raise FatalJobError(f"no order {order_id}")
+        shop = uow.shops.by_id(stored.shop_id)
+        assert shop is not None
+    state = stored.state
+    detail = state.status.replace("_", " ")
+    if state.holds:
+        detail += f" ({', '.join(sorted(state.holds))})"
+    client = shop_client(settings, ctx.runtime.engine, shop.domain)
+    run_sync(publish_status(client, stored.order.shopify_global_id, state.status, detail))
+    return f"published {state.status}"

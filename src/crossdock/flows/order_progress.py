@@ -1,0 +1,95 @@
+"""Moving an order's canonical status: the one place a status changes, so that every change is on the
+order's timeline and reaches Shopify (the status metafield support sees).
+
+A refused transition changes nothing but is never silent: it becomes an ``illegal_transition`` exception
+naming the state and the event, for an operator (it means a warehouse or Shopify said something the model
+does not expect, such as a shipment for an order the hub had cancelled).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crossdock.domain.order_status import OrderEvent, OrderState, TransitionRefused, transition
+from crossdock.store.orders import StoredOrder
+from crossdock.store.types import utc_now
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+
+# Jobs the shop side implements (connectors.shopify registers them); the order flow only names them.
+PUBLISH_ORDER_STATUS = "shop.publish_order_status"
+FULFIL_SHIPMENT = "shop.fulfil_shipment"
+
+STATUS_CHANGED = "status_changed"
+
+
+def apply_status_event(
+    uow: UnitOfWork,
+    stored: StoredOrder,
+    event: OrderEvent,
+    *,
+    cause: str,
+    data: dict[str, Any] | None = None,
+    inbox_id: int | None = None,
+) -> OrderState | None:
+    """Apply ``event`` to the order in the caller's transaction; the new state, or None when the model
+    refused it (then an exception is open). ``cause`` says, in words, what brought the event."""
+    try:
+        new = transition(stored.state, event)
+    except TransitionRefused as refusal:
+        uow.exceptions.raise_(
+            type="illegal_transition",
+            severity="warning",
+            subject_type="order",
+            subject_id=str(stored.id),
+            message=f"order {stored.order.name}: {cause}: {refusal}",
+            details={"state": stored.state.status, "event": type(event).__name__, **(data or {})},
+            actions=["resolve", "ignore"],
+            account_id=stored.account_id,
+        )
+        record(uow, stored, "transition_refused", f"{cause}: {refusal}", data, inbox_id=inbox_id)
+        return None
+    if new == stored.state:
+        return new
+    uow.orders.set_state(stored.id, new)
+    record(
+        uow,
+        stored,
+        STATUS_CHANGED,
+        f"{cause}: {stored.state.status} → {new.status}",
+        {"from": stored.state.status, "to": new.status, "event": type(event).__name__, **(data or {})},
+        inbox_id=inbox_id,
+    )
+    if new.status != stored.state.status:
+        shop = uow.shops.by_id(stored.shop_id)
+        assert shop is not None, "an order's shop row is never removed"
+        # The job publishes whatever the status is when it runs; the key only has to be new for each change
+        # (a status can come back: held, released, held again), and the transaction makes it happen once.
+        uow.enqueue(
+            JobRequest(
+                job=PUBLISH_ORDER_STATUS,
+                key=f"order-{stored.id}-status-{new.status}-{utc_now().timestamp():.6f}",
+                args={"order_id": stored.id},
+                partition=shop.domain,
+            )
+        )
+    return new
+
+
+def record(
+    uow: UnitOfWork,
+    stored: StoredOrder,
+    kind: str,
+    message: str,
+    data: dict[str, Any] | None = None,
+    *,
+    inbox_id: int | None = None,
+) -> None:
+    """Write one entry on the order's timeline."""
+    uow.order_events.append(
+        account_id=stored.account_id,
+        order_ref=stored.order.shopify_global_id,
+        kind=kind,
+        message=message,
+        data={"order_name": stored.order.name, "order_id": stored.id, **(data or {})},
+        inbox_id=inbox_id,
+    )

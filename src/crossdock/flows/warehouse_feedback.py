@@ -1,0 +1,176 @@
+"""What the warehouses said, applied to the orders: each journaled warehouse event about an order moves its
+status through the mapping table (``domain.status_mapping``), each shipment is recorded once and becomes one
+Shopify fulfillment, and a refusal (a rejected order, a refused cancellation) becomes an exception that says
+what happened.
+
+A connector journals the events of one stored document and, in the same transaction, enqueues
+``warehouse.apply_events`` for it (``enqueue_application``). Applying twice changes nothing: the status
+machine takes an event twice as once, and a shipment is keyed by its warehouse and shipment id.
+"""
+
+from __future__ import annotations
+
+from crossdock.domain import warehouse as wh
+from crossdock.domain.status_mapping import status_event
+from crossdock.flows.order_progress import FULFIL_SHIPMENT, apply_status_event, record
+from crossdock.jobs.context import JobContext
+from crossdock.jobs.errors import FatalJobError
+from crossdock.jobs.queues import ORDERS
+from crossdock.jobs.registry import job
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+from crossdock.store.warehouse_orders import StoredWarehouseOrder
+
+APPLY_EVENTS = "warehouse.apply_events"
+
+# The warehouse order's own status after each event (the order's status aggregates its warehouse orders).
+_WAREHOUSE_ORDER_STATUS: dict[type[wh.WarehouseEvent], str] = {
+    wh.OrderAcknowledged: "accepted",
+    wh.OrderRejected: "rejected",
+    wh.PreparationStarted: "in_preparation",
+    wh.CancelConfirmed: "cancelled",
+    wh.CancelRefused: "cancel_refused",
+}
+
+
+def enqueue_application(uow: UnitOfWork, warehouse: str, inbox_id: int) -> None:
+    uow.enqueue(
+        JobRequest(
+            job=APPLY_EVENTS,
+            key=f"apply-{warehouse}-{inbox_id}",
+            args={"warehouse": warehouse, "inbox_id": inbox_id},
+            # One warehouse's documents are applied in the order they were stored.
+            partition=f"warehouse:{warehouse}",
+        )
+    )
+
+
+@job(APPLY_EVENTS, queue=ORDERS)
+def apply_warehouse_events(ctx: JobContext, warehouse: str, inbox_id: int) -> dict[str, int]:
+    applied = 0
+    unknown = 0
+    with ctx.unit_of_work() as uow:
+        record_ = uow.warehouses.by_code(warehouse)
+        if record_ is None:
+            raise FatalJobError(f"warehouse {warehouse!r} is not in the database")
+        for entry in uow.warehouse_events.list(record_.id, inbox_id=inbox_id):
+            event = entry.event
+            key = getattr(event, "order_key", None)
+            if not key:
+                continue  # stock and receipts: the inventory and returns flows read them
+            placed = uow.warehouse_orders.by_key(record_.id, key)
+            if placed is None:
+                unknown += 1
+                uow.exceptions.raise_(
+                    type="unknown_warehouse_order",
+                    severity="warning",
+                    subject_type="warehouse_order",
+                    subject_id=f"{warehouse}/{key}",
+                    message=f"{warehouse} reported {type(event).__name__} for order {key}, which the hub "
+                    "never sent there",
+                    details={"event": type(event).__name__, "inbox_id": inbox_id},
+                    actions=["resolve", "ignore"],
+                )
+                continue
+            _apply(uow, placed, event, inbox_id)
+            applied += 1
+        uow.commit()
+    return {"applied": applied, "unknown": unknown}
+
+
+def _apply(uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEvent, inbox_id: int) -> None:
+    stored = uow.orders.by_id(placed.order_id, for_update=True)
+    assert stored is not None, "a warehouse order's order is never removed"
+    source = f"{placed.warehouse_code} {event.source.kind} {event.source.reference}"
+    ordered: dict[str, int] = {}
+    shipped_before: dict[str, int] = {}
+    if isinstance(event, wh.Shipped):
+        shipment_row = uow.shipments.record(
+            account_id=placed.account_id,
+            warehouse_order_id=placed.id,
+            warehouse_id=placed.warehouse_id,
+            shipped=event,
+        )
+        if shipment_row is None:
+            return  # this shipment was applied before
+        everything = uow.warehouse_orders.of_order(placed.order_id)
+        for part in everything:
+            for line in part.order.lines:
+                ordered[line.sku] = ordered.get(line.sku, 0) + line.quantity
+            for shipment in uow.shipments.of_warehouse_order(part.id):
+                if shipment.id == shipment_row:
+                    continue
+                for shipped_line in shipment.shipped.lines:
+                    shipped_before[shipped_line.sku] = (
+                        shipped_before.get(shipped_line.sku, 0) + shipped_line.quantity_shipped
+                    )
+        record(
+            uow,
+            stored,
+            "shipped",
+            f"{placed.warehouse_code} shipped {_units_text(event)}"
+            f" ({', '.join(parcel.tracking_number for parcel in event.parcels) or 'no tracking'})",
+            {"shipment_id": event.shipment_id, "warehouse": placed.warehouse_code},
+            inbox_id=inbox_id,
+        )
+        shop = uow.shops.by_id(stored.shop_id)
+        assert shop is not None
+        uow.enqueue(
+            JobRequest(
+                job=FULFIL_SHIPMENT,
+                key=f"fulfil-shipment-{shipment_row}",
+                args={"shipment_row_id": shipment_row},
+                partition=shop.domain,
+            )
+        )
+    new_status = _WAREHOUSE_ORDER_STATUS.get(type(event))
+    if isinstance(event, wh.Shipped):
+        new_status = "shipped" if _all_left(placed, ordered, shipped_before, event) else "partially_shipped"
+    if new_status is not None:
+        reference = event.warehouse_reference if isinstance(event, wh.OrderAcknowledged) else None
+        uow.warehouse_orders.set_status(placed.id, new_status, reference=reference)
+    order_event = status_event(event, ordered=ordered or None, shipped_before=shipped_before)
+    if order_event is None:
+        return
+    apply_status_event(uow, stored, order_event, cause=source, inbox_id=None)
+    if isinstance(event, wh.OrderRejected):
+        uow.exceptions.raise_(
+            type="warehouse_rejected",
+            severity="error",
+            subject_type="order",
+            subject_id=str(stored.id),
+            message=f"{placed.warehouse_code} rejected order {stored.order.name}: {event.reason}",
+            details={"skus": list(event.skus), "warehouse": placed.warehouse_code},
+            actions=["resolve", "ignore"],
+            account_id=stored.account_id,
+        )
+    if isinstance(event, wh.CancelRefused):
+        shipments = [shipment.shipment_id for shipment in uow.shipments.of_warehouse_order(placed.id)]
+        named = event.shipment_id or ", ".join(shipments) or "not shipped yet: being prepared"
+        uow.exceptions.raise_(
+            type="cancel_refused",
+            severity="error",
+            subject_type="order",
+            subject_id=str(stored.id),
+            message=f"{placed.warehouse_code} refused to cancel order {stored.order.name} ({event.reason}); "
+            f"shipment: {named}",
+            details={
+                "shipment_id": event.shipment_id,
+                "shipments": shipments,
+                "warehouse": placed.warehouse_code,
+            },
+            actions=["resolve", "ignore"],
+            account_id=stored.account_id,
+        )
+
+
+def _all_left(
+    placed: StoredWarehouseOrder, ordered: dict[str, int], before: dict[str, int], event: wh.Shipped
+) -> bool:
+    total = dict(before)
+    for line in event.lines:
+        total[line.sku] = total.get(line.sku, 0) + line.quantity_shipped
+    return all(total.get(line.sku, 0) >= line.quantity for line in placed.order.lines)
+
+
+def _units_text(event: wh.Shipped) -> str:
+    return ", ".join(f"{line.quantity_shipped} x {line.sku}" for line in event.lines)
