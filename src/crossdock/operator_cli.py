@@ -13,10 +13,12 @@ from typing import Annotated
 import typer
 
 from crossdock.config import Settings
-from crossdock.flows.sku_commands import MappingError
+from crossdock.flows.command_errors import CommandRefused
 from crossdock.store.unit_of_work import UnitOfWork
 
-orders_app = typer.Typer(help="Read what the hub knows of an order.", no_args_is_help=True)
+orders_app = typer.Typer(
+    help="Read what the hub knows of an order; hold or release it.", no_args_is_help=True
+)
 skus_app = typer.Typer(help="Map the SKUs orders carry to registered SKUs.", no_args_is_help=True)
 bundles_app = typer.Typer(
     help="Bundles: SKUs sold in Shopify that warehouses ship as their components. They are declared in a "
@@ -64,7 +66,7 @@ def _mapping_command(action: Callable[[UnitOfWork], list[str]], *, jobs: bool = 
     with _unit_of_work(_settings(), jobs=jobs) as uow:
         try:
             lines = action(uow)
-        except MappingError as error:
+        except CommandRefused as error:
             raise _fail(str(error), error.exit_code) from None
         uow.commit()
     typer.echo("\n".join(lines))
@@ -89,6 +91,35 @@ def orders_show(
         typer.echo(json.dumps(reports, indent=2))
         return
     typer.echo("\n\n".join("\n".join(report_text(report)) for report in reports))
+
+
+@orders_app.command("hold")
+def orders_hold(
+    name: Annotated[str, typer.Argument(help='the order name, "#1001" or "1001"')],
+    note: Annotated[str, typer.Option("--note", help="why, for the timeline")],
+    account: Annotated[str | None, typer.Option("--account", help="the order's account")] = None,
+) -> None:
+    """Hold an order that has not reached a warehouse yet; it waits until released."""
+    from crossdock.flows.order_holds import hold_order
+
+    _mapping_command(lambda uow: hold_order(uow, name, account, note, _operator()), jobs=True)
+
+
+@orders_app.command("release")
+def orders_release(
+    name: Annotated[str, typer.Argument(help='the order name, "#1001" or "1001"')],
+    account: Annotated[str | None, typer.Option("--account", help="the order's account")] = None,
+) -> None:
+    """Release an order's manual hold; it goes on to its warehouse (unless another hold remains)."""
+    from crossdock.flows.order_holds import release_order
+
+    _mapping_command(lambda uow: release_order(uow, name, account, _operator()), jobs=True)
+
+
+def _operator() -> str:
+    import getpass
+
+    return f"operator {getpass.getuser()}"
 
 
 @skus_app.command("alias")
@@ -130,7 +161,7 @@ def bundles_import(
 
     try:
         bundles = parse_bundles_csv(file.read_text(encoding="utf-8-sig"))
-    except (MappingError, UnicodeDecodeError) as error:
+    except (CommandRefused, UnicodeDecodeError) as error:
         raise _fail(f"{file}: {error}", getattr(error, "exit_code", 2)) from None
     _mapping_command(lambda uow: import_summary(import_bundles(uow, account, bundles), account))
 
@@ -143,7 +174,7 @@ def bundles_list(account: AccountOption, as_json: JsonOption = False) -> None:
     with _unit_of_work(_settings()) as uow:
         try:
             require_account(uow, account)
-        except MappingError as error:
+        except CommandRefused as error:
             raise _fail(str(error), error.exit_code) from None
         bundles = uow.sku_mappings.bundles(account)
     typer.echo(

@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from dbos import DBOSClient
 from typer.testing import CliRunner
 
 from crossdock.cli import app as cli
 from crossdock.config import Settings, X12PartnerSettings, load_settings
+from crossdock.connectors.x12.codec import build_interchange, write_interchange
+from crossdock.connectors.x12.documents.shipping_advice_945 import write_945
+from crossdock.connectors.x12.model import Party
+from crossdock.domain.warehouse import Shipped
+from crossdock.jobs.engine import make_client
+from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.sandbox.shopify.api import ShopifySandbox
 from crossdock.sandbox.shopify.app import create_sandbox_app
 from crossdock.sandbox.shopify.plans import PLANS
@@ -26,7 +33,7 @@ from crossdock.sandbox.warehouse import SimulationKnobs
 from crossdock.sandbox.x12_3pl import X12ThreePlSandbox
 from crossdock.store.engine import create_engine
 from crossdock.store.orders import StoredOrder
-from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.web.app import create_app
 from tests.conftest import write_config
 from tests.support.background_loop import BackgroundLoop
@@ -81,6 +88,7 @@ class World:
     engine: sa.Engine
     config: Path
     environ: dict[str, str]
+    jobs: DBOSClient
 
     # --- Shopify side -----------------------------------------------------------------------------------
 
@@ -155,7 +163,33 @@ class World:
             (placed,) = uow.warehouse_orders.of_order(order.id)
         return placed.order_key
 
+    def shipment_of(self, name: str) -> Shipped:
+        order = self.order(name)
+        assert order is not None
+        with UnitOfWork(self.engine) as uow:
+            (part,) = uow.warehouse_orders.of_order(order.id)
+            (shipment,) = uow.shipments.of_warehouse_order(part.id)
+        return shipment.shipped
+
     # --- the 3PL ------------------------------------------------------------------------------------------
+
+    def warehouse_sends_945(self, shipped: Shipped, *, order_name: str) -> None:
+        """A 945 the 3PL writes by hand (a correction), into the folder the hub collects."""
+        interchange = build_interchange(
+            sender=Party("ZZ", PARTNER.receiver_id),
+            receiver=Party("ZZ", PARTNER.sender_id),
+            gs_sender=PARTNER.gs_receiver,
+            gs_receiver=PARTNER.gs_sender,
+            version=PARTNER.version,
+            usage="T",
+            interchange_control=900001,
+            group_control=900001,
+            sets=[("945", "SW", write_945(shipped, partner=PARTNER, order_name=order_name))],
+            now=shipped.occurred_at,
+        )
+        outbox = self.site.root / "sftp" / "out"
+        (outbox / ".945_correction.part").write_bytes(write_interchange(interchange))
+        (outbox / ".945_correction.part").rename(outbox / "945_correction.edi")
 
     def at_warehouse(self, key: str) -> Any:
         def check() -> Any:
@@ -246,12 +280,16 @@ stable_seconds = 0
             }
             settings = load_settings(config, environ=environ)
             engine = create_engine(database_url)
-            world = World(shop, shop_url, site, loop, settings, engine, config, environ)
+            jobs = make_client(settings)
+            world = World(shop, shop_url, site, loop, settings, engine, config, environ, jobs)
             world.cli("shopify", "connect", "acme-main")
             world.cli("shopify", "import-catalog", "acme-main")
-            with serving(create_app(settings), port=web_port):
-                yield world
-            engine.dispose()
+            try:
+                with serving(create_app(settings), port=web_port):
+                    yield world
+            finally:
+                jobs.destroy()
+                engine.dispose()
     finally:
         loop.run(site.stop())
         loop.close()
@@ -424,3 +462,86 @@ def test_a_bundle_is_sent_as_its_components_and_fulfilled_as_the_bundle(world: W
     world.reaches(name, "shipped")
     (fulfillment,) = wait_for(lambda: world.fulfillments(gid), "the bundle's fulfillment")
     assert [item.quantity for item in fulfillment.line_items] == [2]
+
+
+def test_a_dispatch_repeated_after_a_crash_sends_no_second_order(world: World) -> None:
+    placed = world.place({"TENT-2P": 1})
+    name = placed["name"]
+    world.reaches(name, "accepted")
+    order = world.order(name)
+    assert order is not None
+    with UnitOfWork(world.engine) as uow:
+        (part,) = uow.warehouse_orders.of_order(order.id)
+    # The dispatch job runs again, as after a crash between the upload and its commit.
+    with UnitOfWork(world.engine, DbosEnqueuer(world.jobs)) as uow:
+        uow.enqueue(
+            JobRequest(
+                job="orders.dispatch",
+                key="replayed-after-crash",
+                args={"warehouse_order_id": part.id, "action": "send"},
+                partition=WAREHOUSE,
+            )
+        )
+        uow.commit()
+    wait_for(
+        lambda: any("(already sent)" in entry for entry in world.timeline(name)),
+        "the repeated dispatch to end",
+    )
+    assert len(world.files_received("940")) == 1
+    assert world.loop.call(lambda: len(world.site.simulation.orders())) == 1
+
+
+def test_a_webhook_the_shop_dropped_is_recovered_by_the_poll_and_dispatched(world: World) -> None:
+    world.control("PUT", "/webhooks/faults", {"drop_rate": 1.0})
+    placed = world.place({"STOVE-1": 2})
+    time.sleep(0.5)
+    assert world.order(placed["name"]) is None
+    with UnitOfWork(world.engine, DbosEnqueuer(world.jobs)) as uow:
+        uow.enqueue(
+            JobRequest(
+                job="shopify.poll_orders", key="poll-now", args={"shop": "acme-main"}, partition=DOMAIN
+            )
+        )
+        uow.commit()
+    world.reaches(placed["name"], "accepted")
+
+
+def test_a_manual_hold_stops_an_order_until_released(world: World) -> None:
+    placed = world.place({"STOVE-1": 1}, financial_status="PENDING")
+    name = placed["name"]
+    world.reaches(name, "on_hold")
+    world.cli("orders", "hold", name, "--note", "address to confirm with the buyer")
+    held = wait_for(
+        lambda: (found := world.order(name)) and found.state.holds == {"unpaid", "manual"} and found,
+        "both holds",
+    )
+    assert held.state.status == "on_hold"
+    # Paid: the payment hold goes, the manual one stays.
+    world.control("POST", f"/orders/{placed['id']}/pay")
+    wait_for(lambda: (found := world.order(name)) and found.state.holds == {"manual"}, "the payment release")
+    time.sleep(1)
+    assert world.files_received("940") == []
+    world.cli("orders", "release", name)
+    world.reaches(name, "accepted")
+
+
+def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> None:
+    placed = world.place({"TENT-3P": 1})
+    name, gid = placed["name"], placed["id"]
+    world.reaches(name, "accepted")
+    key = world.warehouse_key(name)
+    world.at_warehouse(key)
+    world.ship(key)
+    wait_for(lambda: world.fulfillments(gid), "the fulfillment")
+    shipment = world.shipment_of(name)
+    corrected = replace(
+        shipment,
+        occurred_at=shipment.occurred_at,
+        parcels=(replace(shipment.parcels[0], tracking_number="1Z999AA10000000001"),),
+    )
+    world.warehouse_sends_945(corrected, order_name=name)
+    wait_for(
+        lambda: [info.number for info in world.fulfillments(gid)[0].tracking] == ["1Z999AA10000000001"],
+        "the corrected tracking in Shopify",
+    )
+    assert len(world.fulfillments(gid)) == 1

@@ -27,9 +27,9 @@ from crossdock.domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderLine,
 )
+from crossdock.flows.command_errors import CommandRefused, parse_bundles_csv, set_alias
 from crossdock.flows.order_dispatch import ADVANCE
 from crossdock.flows.order_report import report_by_id
-from crossdock.flows.sku_commands import MappingError, parse_bundles_csv, set_alias
 from crossdock.hub import prepare_database
 from crossdock.jobs.admin import JobAdmin
 from crossdock.jobs.engine import make_client
@@ -470,9 +470,9 @@ def test_bundles_import_refuses_a_bad_file_naming_each_line_and_stores_nothing(
 
 
 def test_a_bundle_file_needs_its_header_and_a_row() -> None:
-    with pytest.raises(MappingError, match="line 1: the header must be bundle_sku,component_sku,quantity"):
+    with pytest.raises(CommandRefused, match="line 1: the header must be bundle_sku,component_sku,quantity"):
         parse_bundles_csv("bundle,component,qty\nA,B,1\n")
-    with pytest.raises(MappingError, match="no bundle"):
+    with pytest.raises(CommandRefused, match="no bundle"):
         parse_bundles_csv("bundle_sku,component_sku,quantity\n\n")
     assert parse_bundles_csv("Bundle_SKU, component_sku ,quantity\r\n KIT , MUG , 3 \r\n") == {
         "KIT": {"MUG": 3}

@@ -18,6 +18,7 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 # Jobs the shop side implements (connectors.shopify registers them); the order flow only names them.
 PUBLISH_ORDER_STATUS = "shop.publish_order_status"
 FULFIL_SHIPMENT = "shop.fulfil_shipment"
+UPDATE_TRACKING = "shop.update_tracking"
 
 STATUS_CHANGED = "status_changed"
 

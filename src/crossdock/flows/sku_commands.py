@@ -8,6 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from crossdock.flows.command_errors import CommandRefused
 from crossdock.flows.order_dispatch import enqueue_advance
 from crossdock.store.unit_of_work import UnitOfWork
 
@@ -15,18 +16,10 @@ UNKNOWN_SKU = "unknown_sku"
 BUNDLE_HEADER = ("bundle_sku", "component_sku", "quantity")
 
 
-class MappingError(Exception):
-    """What the operator must fix; the command exits with ``exit_code`` and nothing is stored."""
-
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def require_account(uow: UnitOfWork, account_id: str) -> None:
     known = uow.accounts.names()
     if account_id not in known:
-        raise MappingError(
+        raise CommandRefused(
             f"no account {account_id!r} (declared accounts: {', '.join(sorted(known)) or 'none'})"
         )
 
@@ -37,12 +30,12 @@ def set_alias(uow: UnitOfWork, account_id: str, alias: str, sku: str) -> list[in
     alias and the jobs are written together or not at all."""
     alias, sku = alias.strip(), sku.strip()
     if not alias or not sku:
-        raise MappingError("the alias and the SKU must not be empty")
+        raise CommandRefused("the alias and the SKU must not be empty")
     if alias == sku:
-        raise MappingError(f"{alias} cannot be an alias of itself")
+        raise CommandRefused(f"{alias} cannot be an alias of itself")
     require_account(uow, account_id)
     if not uow.sku_mappings.known(account_id, [sku]):
-        raise MappingError(
+        raise CommandRefused(
             f"SKU {sku} is not registered for account {account_id} "
             "(crossdock shopify import-catalog SHOP registers a shop's SKUs)"
         )
@@ -63,7 +56,7 @@ def parse_bundles_csv(text: str) -> dict[str, dict[str, int]]:
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None or tuple(field.strip().lower() for field in header) != BUNDLE_HEADER:
-        raise MappingError(
+        raise CommandRefused(
             f"line 1: the header must be {','.join(BUNDLE_HEADER)}, got {','.join(header or [])}"
         )
     bundles: dict[str, dict[str, int]] = {}
@@ -100,9 +93,9 @@ def parse_bundles_csv(text: str) -> dict[str, dict[str, int]]:
             seen_on[bundle, component] = line
             bundles.setdefault(bundle, {})[component] = int(quantity_text)
     if problems:
-        raise MappingError("the file was not imported:\n" + "\n".join(problems))
+        raise CommandRefused("the file was not imported:\n" + "\n".join(problems))
     if not bundles:
-        raise MappingError("the file lists no bundle")
+        raise CommandRefused("the file lists no bundle")
     return bundles
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from crossdock.domain import warehouse as wh
 from crossdock.domain.status_mapping import status_event
-from crossdock.flows.order_progress import FULFIL_SHIPMENT, apply_status_event, record
+from crossdock.flows.order_progress import FULFIL_SHIPMENT, UPDATE_TRACKING, apply_status_event, record
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import ORDERS
 from crossdock.jobs.registry import job
+from crossdock.store.orders import StoredOrder
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.store.warehouse_orders import StoredWarehouseOrder
 
@@ -91,7 +92,8 @@ def _apply(uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEve
             shipped=event,
         )
         if shipment_row is None:
-            return  # this shipment was applied before
+            _correct_tracking(uow, placed, stored, event, inbox_id)
+            return
         everything = uow.warehouse_orders.of_order(placed.order_id)
         for part in everything:
             for line in part.order.lines:
@@ -174,3 +176,39 @@ def _all_left(
 
 def _units_text(event: wh.Shipped) -> str:
     return ", ".join(f"{line.quantity_shipped} x {line.sku}" for line in event.lines)
+
+
+def _correct_tracking(
+    uow: UnitOfWork, placed: StoredWarehouseOrder, stored: StoredOrder, event: wh.Shipped, inbox_id: int
+) -> None:
+    """A shipment reported again: the same report changes nothing; new tracking (a relabelled parcel, a
+    typo the warehouse fixed) replaces the old one, in Shopify too."""
+    known = uow.shipments.by_shipment_id(placed.warehouse_id, event.shipment_id)
+    assert known is not None, "record() found this shipment"
+    if _tracking_of(known.shipped) == _tracking_of(event):
+        return
+    uow.shipments.replace_report(known.id, event)
+    record(
+        uow,
+        stored,
+        "tracking_corrected",
+        f"{placed.warehouse_code} corrected the tracking of shipment {event.shipment_id}: "
+        f"{', '.join(number for number, _ in _tracking_of(known.shipped)) or 'none'} → "
+        f"{', '.join(number for number, _ in _tracking_of(event)) or 'none'}",
+        {"shipment_id": event.shipment_id},
+        inbox_id=inbox_id,
+    )
+    shop = uow.shops.by_id(stored.shop_id)
+    assert shop is not None
+    uow.enqueue(
+        JobRequest(
+            job=UPDATE_TRACKING,
+            key=f"tracking-{known.id}-{inbox_id}",
+            args={"shipment_row_id": known.id},
+            partition=shop.domain,
+        )
+    )
+
+
+def _tracking_of(shipped: wh.Shipped) -> tuple[tuple[str, str | None], ...]:
+    return tuple((parcel.tracking_number, parcel.carrier_code) for parcel in shipped.parcels)

@@ -64,6 +64,22 @@ class ShipmentRepository:
         )
         return [_stored(row) for row in rows]
 
+    def by_shipment_id(self, warehouse_id: int, shipment_id: str) -> StoredShipment | None:
+        row = self._connection.execute(
+            sa.select(shipments).where(
+                shipments.c.warehouse_id == warehouse_id, shipments.c.shipment_id == shipment_id
+            )
+        ).one_or_none()
+        return None if row is None else _stored(row)
+
+    def replace_report(self, shipment_row_id: int, shipped: Shipped) -> None:
+        """Keep the warehouse's corrected report of a shipment (its tracking changed)."""
+        self._connection.execute(
+            sa.update(shipments)
+            .where(shipments.c.id == shipment_row_id)
+            .values(document=event_to_document(shipped))
+        )
+
     def mark_fulfilled(self, shipment_row_id: int, fulfillment_id: str) -> None:
         self._connection.execute(
             sa.update(shipments)
