@@ -545,3 +545,33 @@ def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> 
         "the corrected tracking in Shopify",
     )
     assert len(world.fulfillments(gid)) == 1
+
+
+def test_an_order_cancelled_while_its_warehouse_is_unreachable_is_never_sent(world: World) -> None:
+    world.loop.call(lambda: setattr(world.site.sftp, "outage", True))
+    placed = world.place({"TENT-2P": 1})
+    name = placed["name"]
+    # Routed, its 940 recorded, the upload failing while the 3PL's server is down.
+    wait_for(lambda: any(e.startswith("routed:") for e in world.timeline(name)), "the routing")
+    world.control("POST", f"/orders/{placed['id']}/cancel", {"reason": "CUSTOMER"})
+    world.reaches(name, "cancelled")
+    world.loop.call(lambda: setattr(world.site.sftp, "outage", False))
+    wait_for(
+        lambda: (
+            any(
+                "cancelled before it was dispatched" in e or "cancellation follows" in e
+                for e in world.timeline(name)
+            )
+            or None
+        ),
+        "the queued dispatch to run again",
+        timeout=60,
+    )
+    time.sleep(1)
+    names = world.files_received("940")
+    # Either nothing reached the 3PL, or (the upload had gone through) its cancellation followed it.
+    assert (
+        names == []
+        or world.loop.call(lambda: world.site.simulation.order(world.warehouse_key(name)).status)
+        == "cancelled"
+    )

@@ -216,7 +216,9 @@ def test_an_order_sent_twice_is_one_valid_document_uploaded_once(tmp_path: Path,
     run(tmp_path, engine, scenario)
 
 
-def test_an_upload_that_failed_goes_out_later_with_the_same_bytes(tmp_path: Path, engine: sa.Engine) -> None:
+def test_an_upload_that_failed_goes_out_when_its_job_retries_with_the_same_bytes(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     async def scenario(opened: Site) -> None:
         opened.server.outage = True
         with pytest.raises(WarehouseUnavailable):
@@ -226,10 +228,14 @@ def test_an_upload_that_failed_goes_out_later_with_the_same_bytes(tmp_path: Path
             (recorded,) = uow.x12_documents.not_uploaded(1)
         assert recorded.last_error and recorded.idempotency_key == "940:N:1001-A"
         opened.server.outage = False
-        uploaded = await opened.connector.upload_pending()
-        assert [sent.key for sent in uploaded] == ["940:N:1001-A"]
+        # The collection's relay leaves orders to the job that sends them (it may no longer be wanted)...
+        assert await opened.connector.upload_pending() == []
+        assert opened.files("/in") == {}
+        # ...which is retried: the recorded bytes go out under the recorded name.
+        retried = await opened.connector.send_order(ORDER)
+        assert not retried.repeated and retried.key == "940:N:1001-A"
         assert opened.files("/in") == {recorded.file_name: recorded.body}
-        # The job that failed is retried: it finds the document uploaded and sends nothing new.
+        # A further repeat finds it uploaded and sends nothing new.
         assert (await opened.connector.send_order(ORDER)).repeated
         assert len(opened.files("/in")) == 1
 
@@ -391,3 +397,20 @@ def test_a_document_without_its_997_becomes_an_exception(
         (exception,) = uow.exceptions.list(status="open")
     assert exception.type == "unacknowledged_document" and exception.occurrences == 2
     assert "940_000000001.edi" in exception.message and "1001-A" in exception.message
+
+
+def test_a_997_whose_upload_failed_is_relayed_by_the_next_collection(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
+    async def scenario(opened: Site) -> None:
+        shipped = partner_file(opened, "945", "SW", (Segment("W06", ("J", "1001-A")),), 60)
+        opened.server.outage = True
+        with pytest.raises(WarehouseUnavailable):
+            await opened.connector.acknowledge(read_interchange(shipped))
+        opened.server.outage = False
+        (relayed,) = await opened.connector.upload_pending()
+        assert relayed.key == "997:EAST3PL:000000060:60"
+        (answer,) = opened.files("/in").values()
+        assert read_interchange(answer).groups[0].functional_id == "FA"
+
+    run(tmp_path, engine, scenario)

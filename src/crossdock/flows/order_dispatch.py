@@ -32,7 +32,7 @@ from crossdock.jobs.registry import job
 from crossdock.store.orders import StoredOrder
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
-from crossdock.store.warehouse_orders import PENDING
+from crossdock.store.warehouse_orders import CANCELLED, PENDING
 
 ADVANCE = "orders.advance"
 DISPATCH = "orders.dispatch"
@@ -310,6 +310,11 @@ def _cancel(uow: UnitOfWork, stored: StoredOrder) -> str:
         )
         return "cancel refused: shipped"
     if new.status == "cancelled":
+        # A dispatch job may already be queued: it finds its warehouse order cancelled and sends nothing (or,
+        # if it was already uploading, follows its upload with the cancellation).
+        for placed in uow.warehouse_orders.of_order(stored.id):
+            if placed.status == PENDING:
+                uow.warehouse_orders.set_status(placed.id, CANCELLED)
         return "cancelled before dispatch"
     for placed in uow.warehouse_orders.of_order(stored.id):
         if placed.status in ("cancelled", "rejected"):
@@ -353,12 +358,34 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
     }.get(action)
     if call is None:
         raise FatalJobError(f"unknown dispatch action {action!r}")
+    if action == "send" and placed.status == CANCELLED:
+        text = f"{placed.warehouse_code}: not sent, the order was cancelled before it was dispatched"
+        with ctx.unit_of_work() as uow:
+            stored = uow.orders.by_id(placed.order_id)
+            assert stored is not None
+            record(uow, stored, "dispatch_skipped", text, {"warehouse": placed.warehouse_code})
+            uow.commit()
+        return text
     sent = asyncio.run(call(placed.order))
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(placed.order_id, for_update=True)
         assert stored is not None
         current = uow.warehouse_orders.get(warehouse_order_id)
         assert current is not None
+        if action == "send" and current.status == CANCELLED:
+            # Cancelled in Shopify while this upload ran: the warehouse has the order, so it is asked to
+            # cancel it like any order already sent.
+            uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested", sent=True)
+            record(
+                uow,
+                stored,
+                "dispatched_send",
+                f"{placed.warehouse_code}: {sent.summary}, while it was "
+                "being cancelled; the cancellation follows",
+            )
+            _enqueue_dispatch(uow, warehouse_order_id, placed.warehouse_code, "cancel", placed.order)
+            uow.commit()
+            return sent.summary
         if action == "send" and current.status == PENDING:
             uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
         if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):

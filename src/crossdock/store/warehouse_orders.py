@@ -18,6 +18,7 @@ from crossdock.store.schema import warehouse_orders, warehouses
 from crossdock.store.types import utc_now
 
 PENDING = "pending"
+CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -172,15 +173,16 @@ class X12DocumentRepository:
         )
         return [OutboundDocument(**row._mapping) for row in rows]
 
-    def not_uploaded(self, warehouse_id: int) -> list[OutboundDocument]:
-        rows = self._connection.execute(
-            sa.select(x12_outbound_documents)
-            .where(
-                x12_outbound_documents.c.warehouse_id == warehouse_id,
-                x12_outbound_documents.c.uploaded_at.is_(None),
-            )
-            .order_by(x12_outbound_documents.c.id)
+    def not_uploaded(
+        self, warehouse_id: int, *, set_codes: Sequence[str] | None = None
+    ) -> list[OutboundDocument]:
+        query = sa.select(x12_outbound_documents).where(
+            x12_outbound_documents.c.warehouse_id == warehouse_id,
+            x12_outbound_documents.c.uploaded_at.is_(None),
         )
+        if set_codes is not None:
+            query = query.where(x12_outbound_documents.c.set_code.in_(list(set_codes)))
+        rows = self._connection.execute(query.order_by(x12_outbound_documents.c.id))
         return [OutboundDocument(**row._mapping) for row in rows]
 
     def for_subject(self, warehouse_id: int, subject_key: str) -> list[OutboundDocument]:

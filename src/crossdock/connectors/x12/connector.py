@@ -131,10 +131,12 @@ class X12Warehouse:
         return sent
 
     async def upload_pending(self) -> list[Sent]:
-        """Upload every recorded document whose upload is not known to have finished (a crash between the
-        record and the upload, an SFTP outage): the outbox relay."""
+        """Upload the 997s whose upload is not known to have finished (an SFTP outage while answering a file
+        already archived). Orders, changes, cancellations and return authorisations are not relayed here:
+        the job that sends one retries it itself, after checking it is still wanted — an order cancelled
+        in Shopify while the partner's server was down must not be delivered by a relay that cannot know."""
         with self._unit_of_work() as uow:
-            pending = uow.x12_documents.not_uploaded(self._warehouse_id(uow))
+            pending = uow.x12_documents.not_uploaded(self._warehouse_id(uow), set_codes=("997",))
         sent = []
         for document in pending:
             try:
