@@ -27,9 +27,10 @@ from crossdock.domain.warehouse import (
     WarehouseOrder,
     WarehouseOrderLine,
 )
-from crossdock.flows.command_errors import CommandRefused, parse_bundles_csv, set_alias
+from crossdock.flows.command_errors import CommandRefused
 from crossdock.flows.order_dispatch import ADVANCE
 from crossdock.flows.order_report import report_by_id
+from crossdock.flows.sku_commands import parse_bundles_csv, set_alias
 from crossdock.hub import prepare_database
 from crossdock.jobs.admin import JobAdmin
 from crossdock.jobs.engine import make_client
