@@ -163,7 +163,7 @@ def test_callers_are_served_in_the_order_they_reserved(reservations: list[tuple[
         now += gap
         send_times.append(now + bucket.reserve(cost, now))
     # In order up to float rounding (0.01 + 0.06 can land a hair before 0.07): far below any clock's grain.
-    assert all(later >= earlier - 1e-9 for earlier, later in zip(send_times, send_times[1:], strict=False))
+    assert all(later >= earlier - 1e-9 for earlier, later in itertools.pairwise(send_times))
 
 
 def test_a_reservation_the_bucket_covers_is_sent_at_once() -> None:
