@@ -301,6 +301,20 @@ class WarehouseSettings(_Section):
 _ShopKey = Annotated[str, StringConstraints(pattern=_SLUG)]
 
 
+class InventorySettings(_Section):
+    """How stock goes to Shopify. Available-to-sell = what the warehouse reports - units of orders it may
+    not have counted yet - safety stock, never below zero."""
+
+    # Units kept off sale everywhere, and per SKU (which wins over the default).
+    safety_stock: int = Field(default=0, ge=0, le=1_000_000, description="an integer from 0 to 1000000")
+    safety_stock_per_sku: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    # When Shopify holds another value than the hub last set (someone changed it there): "warehouse_wins"
+    # sets it back to the warehouse's figure, "alert_only" leaves it; both open a stock_discrepancy.
+    on_discrepancy: Literal["warehouse_wins", "alert_only"] = "warehouse_wins"
+    # Every so often every level is compared with Shopify's, whether or not anything changed.
+    full_comparison_minutes: int = Field(default=60, ge=1, le=10_080, description="1 to 10080")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid")
 
@@ -315,6 +329,9 @@ class Settings(BaseSettings):
     )
     warehouses: dict[_ShopKey, WarehouseSettings] = Field(
         default_factory=dict, description=f"[warehouses.<key>] tables, each key {_SLUG_TEXT}"
+    )
+    inventory: InventorySettings = Field(
+        default_factory=InventorySettings, description="an [inventory] table"
     )
     config_file: Path | None = None
 

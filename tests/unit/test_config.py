@@ -203,7 +203,7 @@ def test_unknown_table_and_account_key(tmp_path: Path) -> None:
         "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name, release_payment_statuses, "
         "split_orders, notify_customer)",
         "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
-        "warehouses)",
+        "warehouses, inventory)",
     ]
 
 
@@ -211,7 +211,7 @@ def test_config_file_key_cannot_be_set_in_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "config_file = 'elsewhere.toml'\n")
     assert problems_of(path, {}) == [
         "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
-        "warehouses)"
+        "warehouses, inventory)"
     ]
 
 

@@ -23,6 +23,7 @@ from crossdock.domain.orders import Order
 from crossdock.domain.routing import RoutedLine, RoutingFailure, WarehouseRoute, route
 from crossdock.domain.warehouse import WarehouseOrder, WarehouseOrderLine
 from crossdock.flows.order_progress import apply_status_event, record
+from crossdock.flows.stock_updates import enqueue_recompute, reserve
 from crossdock.flows.stock_view import reported_stock
 from crossdock.flows.warehouse_connectors import warehouse_connector
 from crossdock.jobs.context import JobContext
@@ -388,6 +389,9 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
             return sent.summary
         if action == "send" and current.status == PENDING:
             uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
+            # The units are promised from now on: off sale until the warehouse ships or cancels them.
+            reserved = reserve(uow, warehouse_order_id, utc_now())
+            enqueue_recompute(uow, placed.account_id, reserved, f"dispatch-{warehouse_order_id}")
         if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
             uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested")
         record(

@@ -13,6 +13,13 @@ from __future__ import annotations
 from crossdock.domain import warehouse as wh
 from crossdock.domain.status_mapping import status_event
 from crossdock.flows.order_progress import FULFIL_SHIPMENT, UPDATE_TRACKING, apply_status_event, record
+from crossdock.flows.stock_updates import (
+    STOCK_EVENTS,
+    apply_stock_entry,
+    enqueue_recompute,
+    release_all,
+    release_shipped,
+)
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import ORDERS
@@ -53,11 +60,16 @@ def apply_warehouse_events(ctx: JobContext, warehouse: str, inbox_id: int) -> di
         record_ = uow.warehouses.by_code(warehouse)
         if record_ is None:
             raise FatalJobError(f"warehouse {warehouse!r} is not in the database")
+        stock_changed: set[str] = set()
         for entry in uow.warehouse_events.list(record_.id, inbox_id=inbox_id):
             event = entry.event
+            if isinstance(event, STOCK_EVENTS):
+                stock_changed |= apply_stock_entry(uow, record_, entry)
+                if isinstance(event, wh.StockSnapshot | wh.StockAdjusted | wh.ReceiptPosted):
+                    continue
             key = getattr(event, "order_key", None)
             if not key:
-                continue  # stock and receipts: the inventory and returns flows read them
+                continue
             placed = uow.warehouse_orders.by_key(record_.id, key)
             if placed is None:
                 unknown += 1
@@ -72,13 +84,32 @@ def apply_warehouse_events(ctx: JobContext, warehouse: str, inbox_id: int) -> di
                     actions=["resolve", "ignore"],
                 )
                 continue
-            _apply(uow, placed, event, inbox_id)
+            stock_changed |= _apply(uow, placed, event, inbox_id)
             applied += 1
+        for account_id in record_.account_ids:
+            enqueue_recompute(uow, account_id, stock_changed, f"inbox-{inbox_id}")
         uow.commit()
     return {"applied": applied, "unknown": unknown}
 
 
-def _apply(uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEvent, inbox_id: int) -> None:
+def _apply(
+    uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEvent, inbox_id: int
+) -> set[str]:
+    """Apply one event about a warehouse order; the SKUs whose reservations it released."""
+    released = set(_release_for(uow, placed, event))
+    _apply_to_order(uow, placed, event, inbox_id)
+    return released
+
+
+def _release_for(uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEvent) -> list[str]:
+    if isinstance(event, wh.OrderRejected | wh.CancelConfirmed):
+        return release_all(uow, placed.id, event.occurred_at)
+    return []
+
+
+def _apply_to_order(
+    uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEvent, inbox_id: int
+) -> None:
     stored = uow.orders.by_id(placed.order_id, for_update=True)
     assert stored is not None, "a warehouse order's order is never removed"
     source = f"{placed.warehouse_code} {event.source.kind} {event.source.reference}"
@@ -116,6 +147,7 @@ def _apply(uow: UnitOfWork, placed: StoredWarehouseOrder, event: wh.WarehouseEve
         )
         shop = uow.shops.by_id(stored.shop_id)
         assert shop is not None
+        release_shipped(uow, placed.id, event.occurred_at)
         uow.enqueue(
             JobRequest(
                 job=FULFIL_SHIPMENT,

@@ -8,5 +8,5 @@ from __future__ import annotations
 from crossdock.connectors.shopify import input_handlers, jobs, order_feedback, tracking_updates  # noqa: F401
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
 from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
-from crossdock.flows import intake, order_dispatch, warehouse_feedback  # noqa: F401
+from crossdock.flows import intake, order_dispatch, stock_levels, warehouse_feedback  # noqa: F401
 from crossdock.jobs import builtin, runner, schedules  # noqa: F401

@@ -387,3 +387,68 @@ sku_aliases = sa.Table(
     sa.Column("sku", sa.String(255), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
 )
+
+# What each warehouse last reported of each SKU (snapshots replace, deltas add): the inventory flow's input.
+# ``as_of`` orders reports; ``counted_at`` is when the warehouse counted the figure the value starts from.
+stock_positions = sa.Table(
+    "stock_positions",
+    metadata,
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), primary_key=True),
+    sa.Column("sku", sa.String(255), primary_key=True),
+    sa.Column("available", sa.Integer, nullable=False),
+    sa.Column("as_of", UtcDateTime(), nullable=False),
+    sa.Column("counted_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+)
+
+# Every change of a stock position, with the document that caused it.
+stock_ledger = sa.Table(
+    "stock_ledger",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("sku", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("change", sa.Integer, nullable=False),
+    sa.Column("available_after", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(100), nullable=True),
+    sa.Column("source_kind", sa.String(50), nullable=False),
+    sa.Column("source_reference", sa.String(255), nullable=False),
+    sa.Column("journal_id", BigId, sa.ForeignKey("warehouse_events.id"), nullable=True),
+    sa.Column("as_of", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("journal_id", "sku"),
+    sa.Index(None, "warehouse_id", "sku", "id"),
+)
+
+# Units of dispatched warehouse orders the warehouse may not have counted yet (released when shipped or
+# cancelled): deducted from what the warehouse reports until a count taken after them arrives.
+stock_reservations = sa.Table(
+    "stock_reservations",
+    metadata,
+    sa.Column("warehouse_order_id", BigId, sa.ForeignKey("warehouse_orders.id"), primary_key=True),
+    sa.Column("sku", sa.String(255), primary_key=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=False),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.Column("reserved_at", UtcDateTime(), nullable=False),
+    sa.Column("released_at", UtcDateTime(), nullable=True),
+    sa.Index(None, "warehouse_id", "sku"),
+)
+
+# The available quantity the hub last set (or read) at each Shopify location for each inventory item: what a
+# push compares against (changeFromQuantity), and how the echo of the hub's own write is recognised.
+shopify_stock_levels = sa.Table(
+    "shopify_stock_levels",
+    metadata,
+    sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), primary_key=True),
+    sa.Column("location_id", sa.String(100), primary_key=True),
+    sa.Column("inventory_item_id", sa.String(100), primary_key=True),
+    sa.Column("sku", sa.String(255), nullable=False),
+    # What Shopify holds as far as the hub knows (None: never read nor set), and what the hub wants there.
+    sa.Column("available", sa.Integer, nullable=True),
+    sa.Column("wanted", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(255), nullable=True),
+    sa.Column("pushed_at", UtcDateTime(), nullable=True),
+    sa.Column("read_at", UtcDateTime(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+)

@@ -79,3 +79,22 @@ class ShopRepository:
         rows = [dict(vars(location), shop_id=shop_id, updated_at=utc_now()) for location in locations]
         if rows:
             self._connection.execute(sa.insert(shop_locations), rows)
+
+    def locations(self, shop_id: int) -> list[ShopLocation]:
+        rows = self._connection.execute(
+            sa.select(shop_locations)
+            .where(shop_locations.c.shop_id == shop_id)
+            .order_by(shop_locations.c.name)
+        )
+        return [
+            ShopLocation(**{name: row._mapping[name] for name in ShopLocation.__dataclass_fields__})
+            for row in rows
+        ]
+
+    def of_account(self, account_id: str) -> list[ShopRecord]:
+        rows = self._connection.execute(
+            sa.select(shops.c.id, shops.c.account_id, shops.c.domain, shops.c.name)
+            .where(shops.c.account_id == account_id)
+            .order_by(shops.c.id)
+        )
+        return [ShopRecord(**row._mapping) for row in rows]

@@ -99,3 +99,19 @@ class SkuRepository:
                 )
             )
         return len(gone)
+
+    def inventory_items(self, account_id: str, sku: str) -> list[tuple[int, str]]:
+        """Where the account's SKU is sold: (shop id, inventory item id) of each shop's variant."""
+        rows = self._connection.execute(
+            sa.select(sku_variants.c.shop_id, sku_variants.c.inventory_item_id)
+            .join(skus, skus.c.id == sku_variants.c.sku_id)
+            .where(skus.c.account_id == account_id, skus.c.sku == sku)
+            .order_by(sku_variants.c.shop_id)
+        )
+        return [(int(row.shop_id), str(row.inventory_item_id)) for row in rows]
+
+    def account_skus(self, account_id: str) -> list[str]:
+        rows = self._connection.execute(
+            sa.select(skus.c.sku).where(skus.c.account_id == account_id).order_by(skus.c.sku)
+        )
+        return [str(row.sku) for row in rows]

@@ -23,6 +23,7 @@ from crossdock.store.shipments import ShipmentRepository
 from crossdock.store.shops import ShopRepository
 from crossdock.store.sku_mappings import SkuMappingRepository
 from crossdock.store.skus import SkuRepository
+from crossdock.store.stock import StockRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
 from crossdock.store.warehouse_events import WarehouseEventRepository
 from crossdock.store.warehouse_orders import WarehouseOrderRepository
@@ -168,3 +169,7 @@ class UnitOfWork:
     @property
     def sku_mappings(self) -> SkuMappingRepository:
         return SkuMappingRepository(self.connection)
+
+    @property
+    def stock(self) -> StockRepository:
+        return StockRepository(self.connection)
