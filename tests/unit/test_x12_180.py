@@ -10,21 +10,22 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.codec import X12Error
 from crossdock.connectors.x12.documents.return_authorisation_180 import (
     ReturnAuthorisationReceived,
     read_180,
     write_180,
 )
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.orders import Address
 from crossdock.domain.warehouse import ReturnLine, WarehouseReturn
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, replaced
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 12, 1, 10, 10, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
+ENVELOPE = Envelope("CROSSDOCK", "EAST3PL", control=205, now=MOMENT, usage="T")
 
 
 def _authorisation(**changes: object) -> WarehouseReturn:
@@ -55,39 +56,15 @@ def _authorisation(**changes: object) -> WarehouseReturn:
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "CROSSDOCK"),
-        receiver=Party("ZZ", "EAST3PL"),
-        gs_sender="CROSSDOCK",
-        gs_receiver="EAST3PL",
-        version=version,
-        usage="T",
-        interchange_control=205,
-        group_control=205,
-        sets=[("180", "AN", body)],
-        now=MOMENT,
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("180", "AN", body, version)
 
 
 def _read_file(data: bytes) -> ReturnAuthorisationReceived:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    return read_180(
-        group.transaction_sets[0], ReadContext("east", PARTNER, interchange, group, "180_test.edi")
-    )
+    return read_first_set(data, read_180, PARTNER, file_name="180_test.edi")
 
 
 def _read_body(body: tuple[Segment, ...]) -> ReturnAuthorisationReceived:
-    interchange = read_interchange(_file(body, "004010"))
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("180", group.transaction_sets[0].control_number, body)
-    return read_180(transaction_set, ReadContext("east", PARTNER, interchange, group))
-
-
-def _replaced(body: tuple[Segment, ...], tag: str, segment: Segment | None) -> tuple[Segment, ...]:
-    position = next(index for index, found in enumerate(body) if found.tag == tag)
-    return body[:position] + ((segment,) if segment else ()) + body[position + 1 :]
+    return read_body(body, read_180, PARTNER, envelope=_file(body, "004010"), code="180")
 
 
 # --- writing and reading back -------------------------------------------------------------------------------
@@ -184,9 +161,7 @@ BODY = write_180(_authorisation(), partner=PARTNER)
 
 
 def _refusal(body: tuple[Segment, ...]) -> X12Error:
-    with pytest.raises(X12Error) as caught:
-        _read_body(body)
-    return caught.value
+    return refusal(lambda: _read_body(body))
 
 
 def test_a_180_must_start_with_bgn() -> None:
@@ -195,22 +170,22 @@ def test_a_180_must_start_with_bgn() -> None:
 
 
 def test_only_an_original_180_is_read() -> None:
-    error = _refusal(_replaced(BODY, "BGN", Segment("BGN", ("01", "RMA-1001-1", "20261201"))))
+    error = _refusal(replaced(BODY, "BGN", Segment("BGN", ("01", "RMA-1001-1", "20261201"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-code", "BGN", 1)
 
 
 def test_the_return_key_is_required() -> None:
-    error = _refusal(_replaced(BODY, "BGN", Segment("BGN", ("00", "", "20261201"))))
+    error = _refusal(replaced(BODY, "BGN", Segment("BGN", ("00", "", "20261201"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "BGN", 2)
 
 
 def test_an_invalid_authorisation_date_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "BGN", Segment("BGN", ("00", "RMA-1001-1", "2026120"))))
+    error = _refusal(replaced(BODY, "BGN", Segment("BGN", ("00", "RMA-1001-1", "2026120"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-date", "BGN", 3)
 
 
 def test_a_180_must_name_the_order() -> None:
-    error = _refusal(_replaced(BODY, "N9", None))
+    error = _refusal(replaced(BODY, "N9", None))
     assert (error.rule, error.segment_tag) == ("missing-segment", "N9")
 
 
@@ -229,7 +204,7 @@ def test_a_180_without_lines_is_refused() -> None:
 
 
 def test_a_line_returning_nothing_is_refused_at_its_segment() -> None:
-    error = _refusal(_replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "0", "EA"))))
+    error = _refusal(replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "0", "EA"))))
     # ST 1, BGN 2, N9 3, N9 4, N1 5, N3 6, N4 7, PER 8, the first BLI 9.
     assert (error.rule, error.segment_tag, error.element, error.segment_index) == (
         "invalid-quantity",
@@ -240,17 +215,17 @@ def test_a_line_returning_nothing_is_refused_at_its_segment() -> None:
 
 
 def test_a_fractional_quantity_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "0.5", "EA"))))
+    error = _refusal(replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "0.5", "EA"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-quantity", "BLI", 3)
 
 
 def test_an_item_named_by_another_qualifier_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "BLI", Segment("BLI", ("UP", "012345678905", "1", "EA"))))
+    error = _refusal(replaced(BODY, "BLI", Segment("BLI", ("UP", "012345678905", "1", "EA"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-code", "BLI", 1)
 
 
 def test_a_unit_other_than_eaches_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "1", "CA"))))
+    error = _refusal(replaced(BODY, "BLI", Segment("BLI", ("SK", "TENT-2P", "1", "CA"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-code", "BLI", 4)
 
 

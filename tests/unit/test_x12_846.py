@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.inventory_advice_846 import read_846, write_846
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.warehouse import SourceDocument, StockLevel, StockSnapshot
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, segments_of
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 11, 29, 6, 0, 30, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 11, 29, 6, 5, tzinfo=UTC))
 SOURCE = SourceDocument(kind="x12/846", reference="EAST3PL/000004711/0001", file_name="846_test.edi")
 SNAPSHOT = StockSnapshot(
     warehouse="east",
@@ -30,31 +30,16 @@ SNAPSHOT = StockSnapshot(
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("846", "IB", body)],
-        now=datetime(2026, 11, 29, 6, 5, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("846", "IB", body, version)
 
 
 def _read_file(data: bytes, file_name: str | None = "846_test.edi") -> StockSnapshot:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    return read_846(group.transaction_sets[0], ReadContext("east", PARTNER, interchange, group, file_name))
+    return read_first_set(data, read_846, PARTNER, file_name=file_name)
 
 
 def _read_body(*segments: Segment) -> StockSnapshot:
-    interchange = read_interchange(_file(write_846(SNAPSHOT, partner=PARTNER), "004010"))
-    group = interchange.groups[0]
-    return read_846(TransactionSet("846", "0001", segments), ReadContext("east", PARTNER, interchange, group))
+    envelope = _file(write_846(SNAPSHOT, partner=PARTNER), "004010")
+    return read_body(segments, read_846, PARTNER, envelope=envelope, code="846")
 
 
 BIA = Segment("BIA", ("08", "SI", "INV1", "20261129", "0600"))
@@ -117,21 +102,20 @@ def test_a_5010_change_with_other_delimiters_is_a_partial_snapshot() -> None:
 
 
 def test_a_cancellation_or_request_is_refused_rather_than_read_as_stock() -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(Segment("BIA", ("01", "SI", "INV1", "20261129")), Segment("LIN", ("1", "SK", "MUG")))
-
-    assert (caught.value.rule, caught.value.segment_index, caught.value.segment_tag) == (
-        "invalid-code",
-        2,
-        "BIA",
+    error = refusal(
+        lambda: _read_body(
+            Segment("BIA", ("01", "SI", "INV1", "20261129")), Segment("LIN", ("1", "SK", "MUG"))
+        )
     )
-    assert caught.value.element == 1
+
+    assert (error.rule, error.segment_index, error.segment_tag) == ("invalid-code", 2, "BIA")
+    assert error.element == 1
 
 
 def _segments(*texts: str) -> tuple[Segment, ...]:
     """Segments written as X12 text ("LIN*1*SK*MUG"); "BIA" alone stands for a valid BIA."""
     return tuple(
-        BIA if text == "BIA" else Segment(text.split("*")[0], tuple(text.split("*")[1:])) for text in texts
+        BIA if text == "BIA" else segment for text, segment in zip(texts, segments_of(*texts), strict=True)
     )
 
 
@@ -167,8 +151,6 @@ def _segments(*texts: str) -> tuple[Segment, ...]:
 def test_an_846_the_hub_cannot_trust_is_refused_naming_segment_and_element(
     texts: tuple[str, ...], rule: str, index: int, tag: str, element: int | None
 ) -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(*_segments(*texts))
+    error = refusal(lambda: _read_body(*_segments(*texts)))
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.segment_tag, error.element) == (rule, index, tag, element)

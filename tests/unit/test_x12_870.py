@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.codec import read_interchange
 from crossdock.connectors.x12.documents.order_status_870 import OrderStatusEvent, read_870, write_870
 from crossdock.connectors.x12.documents.registry import read_transaction_set
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.warehouse import (
     CancelConfirmed,
     CancelRefused,
@@ -21,10 +20,12 @@ from crossdock.domain.warehouse import (
     PreparationStarted,
     SourceDocument,
 )
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, segments_of
 from tests.support.x12_validator import validate_x12
 
 MOMENT = datetime(2026, 3, 2, 9, 30, 15, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
 SOURCE = SourceDocument(kind="x12/870", reference="EAST3PL/000004711/0001", file_name=None)
 # A reason longer than one REF03 (80 characters) travels in several REF*ZZ.
 LONG_REASON = "insufficient stock: " + ", ".join(
@@ -46,34 +47,17 @@ EVENTS: tuple[OrderStatusEvent, ...] = (
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("870", "RS", body)],
-        now=datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("870", "RS", body, version)
 
 
 def _read_file(data: bytes) -> tuple[OrderStatusEvent, ...]:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    return read_870(group.transaction_sets[0], ReadContext("east", PARTNER, interchange, group))
+    return read_first_set(data, read_870, PARTNER)
 
 
 def _read_body(*texts: str) -> tuple[OrderStatusEvent, ...]:
     """An 870 body written as X12 text ("PRF*1001-A"), the first being the BSR."""
-    segments = tuple(Segment(text.split("*")[0], tuple(text.split("*")[1:])) for text in texts)
-    interchange = read_interchange(_file(write_870(EVENTS[:1], partner=PARTNER), "004010"))
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("870", "0001", segments)
-    return read_870(transaction_set, ReadContext("east", PARTNER, interchange, group))
+    envelope = _file(write_870(EVENTS[:1], partner=PARTNER), "004010")
+    return read_body(segments_of(*texts), read_870, PARTNER, envelope=envelope, code="870")
 
 
 @pytest.mark.parametrize("version", ["004010", "005010"])
@@ -221,8 +205,6 @@ def test_a_partner_style_870_reads_dates_items_and_references() -> None:
 def test_an_870_the_hub_cannot_read_is_refused_naming_the_segment(
     texts: tuple[str, ...], rule: str, index: int, tag: str, element: int | None
 ) -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(*texts)
+    error = refusal(lambda: _read_body(*texts))
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.segment_tag, error.element) == (rule, index, tag, element)

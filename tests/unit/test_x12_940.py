@@ -10,22 +10,23 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.codec import X12Error
 from crossdock.connectors.x12.documents.shipping_order_940 import (
     Purpose,
     ShippingOrderReceived,
     read_940,
     write_940,
 )
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.orders import Address
 from crossdock.domain.warehouse import WarehouseOrder, WarehouseOrderLine
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, replaced
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 11, 28, 9, 30, 15, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL", depositor_code="ACME")
+ENVELOPE = Envelope("CROSSDOCK", "EAST3PL", control=101, now=MOMENT, usage="T")
 
 
 def _order(**changes: object) -> WarehouseOrder:
@@ -58,40 +59,16 @@ def _order(**changes: object) -> WarehouseOrder:
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "CROSSDOCK"),
-        receiver=Party("ZZ", "EAST3PL"),
-        gs_sender="CROSSDOCK",
-        gs_receiver="EAST3PL",
-        version=version,
-        usage="T",
-        interchange_control=101,
-        group_control=101,
-        sets=[("940", "OW", body)],
-        now=MOMENT,
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("940", "OW", body, version)
 
 
 def _read_file(data: bytes, partner: X12PartnerSettings = PARTNER) -> ShippingOrderReceived:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    context = ReadContext("east", partner, interchange, group, file_name="940_test.edi")
-    return read_940(group.transaction_sets[0], context)
+    return read_first_set(data, read_940, partner, file_name="940_test.edi")
 
 
 def _read_body(body: tuple[Segment, ...]) -> ShippingOrderReceived:
     """Reads a body the test edited by hand (through the same envelope as the real files)."""
-    interchange = read_interchange(_file(body, "004010"))
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("940", group.transaction_sets[0].control_number, body)
-    return read_940(transaction_set, ReadContext("east", PARTNER, interchange, group))
-
-
-def _replaced(body: tuple[Segment, ...], tag: str, segment: Segment | None) -> tuple[Segment, ...]:
-    """``body`` with its first ``tag`` segment replaced by ``segment`` (or removed when None)."""
-    position = next(index for index, found in enumerate(body) if found.tag == tag)
-    return body[:position] + ((segment,) if segment else ()) + body[position + 1 :]
+    return read_body(body, read_940, PARTNER, envelope=_file(body, "004010"), code="940")
 
 
 # --- writing and reading back -------------------------------------------------------------------------------
@@ -254,7 +231,7 @@ def test_a_hand_written_940_reads_correctly() -> None:
 
 
 def test_an_order_without_g62_happened_when_its_group_was_written() -> None:
-    body = _replaced(write_940(_order(), "N", partner=PARTNER), "G62", None)
+    body = replaced(write_940(_order(), "N", partner=PARTNER), "G62", None)
     assert _read_body(body).order.ordered_at == MOMENT.replace(second=0)
 
 
@@ -262,9 +239,7 @@ def test_an_order_without_g62_happened_when_its_group_was_written() -> None:
 
 
 def _refusal(body: tuple[Segment, ...]) -> X12Error:
-    with pytest.raises(X12Error) as caught:
-        _read_body(body)
-    return caught.value
+    return refusal(lambda: _read_body(body))
 
 
 BODY = write_940(_order(), "N", partner=PARTNER)
@@ -276,7 +251,7 @@ def test_a_940_must_start_with_w05() -> None:
 
 
 def test_an_unknown_purpose_code_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W05", Segment("W05", ("C", "ORD-1001-A", "#1001"))))
+    error = _refusal(replaced(BODY, "W05", Segment("W05", ("C", "ORD-1001-A", "#1001"))))
     assert (error.rule, error.segment_tag, error.element, error.segment_index) == (
         "invalid-code",
         "W05",
@@ -286,13 +261,13 @@ def test_an_unknown_purpose_code_is_refused() -> None:
 
 
 def test_the_depositor_order_number_is_required() -> None:
-    error = _refusal(_replaced(BODY, "W05", Segment("W05", ("N", "", "#1001"))))
+    error = _refusal(replaced(BODY, "W05", Segment("W05", ("N", "", "#1001"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "W05", 2)
 
 
 def test_a_940_without_ship_to_is_refused() -> None:
     body = tuple(segment for segment in BODY if segment.tag not in {"N2", "N3", "N4", "PER"})
-    body = _replaced(body, "N1", None)
+    body = replaced(body, "N1", None)
     error = _refusal(body)
     assert (error.rule, error.segment_tag) == ("missing-segment", "N1")
     assert "N1*ST" in error.message
@@ -305,7 +280,7 @@ def test_a_940_without_lines_is_refused() -> None:
 
 
 def test_a_fractional_quantity_is_refused_at_its_segment() -> None:
-    body = _replaced(BODY, "W01", Segment("W01", ("2.5", "EA", "", "SK", "TENT-2P")))
+    body = replaced(BODY, "W01", Segment("W01", ("2.5", "EA", "", "SK", "TENT-2P")))
     error = _refusal(body)
     assert (error.rule, error.segment_tag, error.element) == ("invalid-quantity", "W01", 1)
     # ST is 1, W05 2 … the first W01 is the 13th body segment.
@@ -313,17 +288,17 @@ def test_a_fractional_quantity_is_refused_at_its_segment() -> None:
 
 
 def test_a_unit_other_than_eaches_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W01", Segment("W01", ("2", "CA", "", "SK", "TENT-2P"))))
+    error = _refusal(replaced(BODY, "W01", Segment("W01", ("2", "CA", "", "SK", "TENT-2P"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-code", "W01", 2)
 
 
 def test_a_line_without_an_item_code_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W01", Segment("W01", ("2", "EA", "", "UP", "012345678905"))))
+    error = _refusal(replaced(BODY, "W01", Segment("W01", ("2", "EA", "", "UP", "012345678905"))))
     assert (error.rule, error.segment_tag) == ("missing-element", "W01")
 
 
 def test_an_lx_loop_without_w01_is_refused() -> None:
-    body = _replaced(BODY, "W01", None)
+    body = replaced(BODY, "W01", None)
     error = _refusal(body)
     # The W01 is missing, expected right after its LX (ST is position 1, the body starts at 2).
     after_lx = [segment.tag for segment in body].index("LX") + 3
@@ -331,12 +306,12 @@ def test_an_lx_loop_without_w01_is_refused() -> None:
 
 
 def test_a_total_that_does_not_match_the_lines_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W76", Segment("W76", ("4",))))
+    error = _refusal(replaced(BODY, "W76", Segment("W76", ("4",))))
     assert (error.rule, error.segment_tag, error.element) == ("total-mismatch", "W76", 1)
 
 
 def test_an_invalid_order_date_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "G62", Segment("G62", ("04", "20261341"))))
+    error = _refusal(replaced(BODY, "G62", Segment("G62", ("04", "20261341"))))
     assert (error.rule, error.segment_tag) == ("invalid-date", "G62")
 
 

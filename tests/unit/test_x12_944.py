@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.warehouse_receipt_944 import read_944, write_944
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.warehouse import (
     ReceiptPosted,
     ReceivedLine,
@@ -22,12 +20,14 @@ from crossdock.domain.warehouse import (
     ReturnReceived,
     SourceDocument,
 )
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, segments_of, texts_of
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 11, 30, 14, 10, 27, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
 PARTNER_5010 = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL", version="005010")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
 # What the reader gives for the file the helpers write (sender EAST3PL, ISA13 4711, first set 0001).
 SOURCE = SourceDocument(kind="x12/944", reference="EAST3PL/000004711/0001", file_name=None)
 
@@ -58,41 +58,19 @@ def _partner(version: str) -> X12PartnerSettings:
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("944", "RE", body)],
-        now=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("944", "RE", body, version)
 
 
 def _read_file(
     data: bytes, warehouse: str = "east", file_name: str | None = None
 ) -> ReceiptPosted | ReturnReceived:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    context = ReadContext(warehouse, PARTNER, interchange, group, file_name=file_name)
-    return read_944(group.transaction_sets[0], context)
+    return read_first_set(data, read_944, PARTNER, warehouse=warehouse, file_name=file_name)
 
 
 def _read_body(*texts: str) -> ReceiptPosted | ReturnReceived:
     """A 944 body written as X12 text ("W07*2*EA**SK*MUG"), the first being the W17."""
-    segments = tuple(Segment(text.split("*")[0], tuple(text.split("*")[1:])) for text in texts)
-    interchange = read_interchange(_file(write_944(RECEIPT, partner=PARTNER), "004010"))
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("944", "0001", segments)
-    return read_944(transaction_set, ReadContext("east", PARTNER, interchange, group))
-
-
-def _texts(body: tuple[Segment, ...]) -> list[str]:
-    return ["*".join((segment.tag, *segment.elements)) for segment in body]
+    envelope = _file(write_944(RECEIPT, partner=PARTNER), "004010")
+    return read_body(segments_of(*texts), read_944, PARTNER, envelope=envelope, code="944")
 
 
 # --- what the sandbox writes, checked by bots and read back ------------------------------------------------
@@ -112,7 +90,7 @@ def test_a_written_944_validates_and_reads_back_the_same(
 def test_a_receipt_body_follows_the_warehouse_layout_in_4010() -> None:
     body = write_944(RECEIPT, partner=PARTNER, receipt_number="R88121")
 
-    assert _texts(body) == [
+    assert texts_of(body) == [
         "W17*F*20261130*R88121*ASN-2026-11**UT*141027",
         "N1*WH*east",
         "W07*24*EA**SK*TENT-2P",
@@ -126,7 +104,7 @@ def test_a_return_body_has_the_rma_in_n9_an_lx_in_5010_and_one_w07_per_sku() -> 
     body = write_944(RETURN, partner=PARTNER_5010)
 
     # The receipt number defaults to the moment as YYMMDDHHMMSS.
-    assert _texts(body) == [
+    assert texts_of(body) == [
         "W17*C*20261130*261130141027*RMA-1001-1**UT*141027",
         "N1*WH*east",
         "N9*RZ*RMA-1001-1",
@@ -327,8 +305,6 @@ def test_which_reference_and_item_code_a_receipt_reads(w17: str, w07: str, refer
 def test_a_944_the_hub_cannot_read_is_refused_naming_the_segment(
     texts: tuple[str, ...], rule: str, index: int, tag: str, element: int | None
 ) -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(*texts)
+    error = refusal(lambda: _read_body(*texts))
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.segment_tag, error.element) == (rule, index, tag, element)

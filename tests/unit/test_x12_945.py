@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.codec import X12Error
 from crossdock.connectors.x12.documents.shipping_advice_945 import read_945, write_945
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.warehouse import Parcel, Shipped, ShippedLine, SourceDocument
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, replaced
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 11, 29, 13, 42, 7, tzinfo=UTC)
 MAN_PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
 N9_PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="WEST3PL", tracking_location="N9")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 11, 29, 14, 5, tzinfo=UTC))
 # What the reader gives for the file the helpers write (sender EAST3PL, ISA13 4711, first set 0001).
 SOURCE = SourceDocument(kind="x12/945", reference="EAST3PL/000004711/0001", file_name="945_test.edi")
 
@@ -57,38 +58,15 @@ def _shipped(**changes: object) -> Shipped:
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("945", "SW", body)],
-        now=datetime(2026, 11, 29, 14, 5, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("945", "SW", body, version)
 
 
 def _read_file(data: bytes, partner: X12PartnerSettings = MAN_PARTNER, warehouse: str = "east") -> Shipped:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    context = ReadContext(warehouse, partner, interchange, group, file_name="945_test.edi")
-    return read_945(group.transaction_sets[0], context)
+    return read_first_set(data, read_945, partner, warehouse=warehouse, file_name="945_test.edi")
 
 
 def _read_body(body: tuple[Segment, ...], partner: X12PartnerSettings = MAN_PARTNER) -> Shipped:
-    interchange = read_interchange(_file(body, "004010"))
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("945", group.transaction_sets[0].control_number, body)
-    return read_945(transaction_set, ReadContext("east", partner, interchange, group))
-
-
-def _replaced(body: tuple[Segment, ...], tag: str, segment: Segment | None) -> tuple[Segment, ...]:
-    position = next(index for index, found in enumerate(body) if found.tag == tag)
-    return body[:position] + ((segment,) if segment else ()) + body[position + 1 :]
+    return read_body(body, read_945, partner, envelope=_file(body, "004010"), code="945")
 
 
 # --- partner-style samples ----------------------------------------------------------------------------------
@@ -246,9 +224,7 @@ BODY = write_945(_shipped(), partner=MAN_PARTNER, order_name="#1001")
 
 
 def _refusal(body: tuple[Segment, ...]) -> X12Error:
-    with pytest.raises(X12Error) as caught:
-        _read_body(body)
-    return caught.value
+    return refusal(lambda: _read_body(body))
 
 
 def test_a_945_must_start_with_w06() -> None:
@@ -257,18 +233,18 @@ def test_a_945_must_start_with_w06() -> None:
 
 
 def test_the_order_key_is_required() -> None:
-    error = _refusal(_replaced(BODY, "W06", Segment("W06", ("F", "", "20261129", "SHP-1"))))
+    error = _refusal(replaced(BODY, "W06", Segment("W06", ("F", "", "20261129", "SHP-1"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "W06", 2)
 
 
 def test_a_shipment_needs_an_identifier() -> None:
-    error = _refusal(_replaced(BODY, "W06", Segment("W06", ("F", "ORD-1001-A", "20261129"))))
+    error = _refusal(replaced(BODY, "W06", Segment("W06", ("F", "ORD-1001-A", "20261129"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "W06", 4)
 
 
 def test_a_fractional_shipped_quantity_is_refused_at_its_segment() -> None:
     w12 = Segment("W12", ("CP", "3", "1.5", "1.5", "EA", "", "SK", "TENT-2P"))
-    error = _refusal(_replaced(BODY, "W12", w12))
+    error = _refusal(replaced(BODY, "W12", w12))
     assert (error.rule, error.segment_tag, error.element, error.segment_index) == (
         "invalid-quantity",
         "W12",
@@ -278,42 +254,40 @@ def test_a_fractional_shipped_quantity_is_refused_at_its_segment() -> None:
 
 
 def test_cases_are_not_read_as_units() -> None:
-    error = _refusal(_replaced(BODY, "W12", Segment("W12", ("CC", "3", "3", "0", "CA", "", "SK", "TENT-2P"))))
+    error = _refusal(replaced(BODY, "W12", Segment("W12", ("CC", "3", "3", "0", "CA", "", "SK", "TENT-2P"))))
     assert (error.rule, error.segment_tag, error.element) == ("invalid-code", "W12", 5)
 
 
 def test_a_partial_line_without_ordered_quantity_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W12", Segment("W12", ("CP", "", "2", "", "EA", "", "SK", "TENT-2P"))))
+    error = _refusal(replaced(BODY, "W12", Segment("W12", ("CP", "", "2", "", "EA", "", "SK", "TENT-2P"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "W12", 2)
 
 
 def test_the_ordered_quantity_can_come_from_the_difference() -> None:
-    body = _replaced(BODY, "W12", Segment("W12", ("CP", "", "2", "1", "EA", "", "SK", "TENT-2P")))
+    body = replaced(BODY, "W12", Segment("W12", ("CP", "", "2", "1", "EA", "", "SK", "TENT-2P")))
     assert _read_body(body).lines[0].quantity_ordered == 3
 
 
 def test_a_line_without_item_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W12", Segment("W12", ("CC", "3", "3", "0", "EA"))))
+    error = _refusal(replaced(BODY, "W12", Segment("W12", ("CC", "3", "3", "0", "EA"))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "W12", 8)
 
 
 def test_an_empty_tracking_number_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "MAN", Segment("MAN", ("CP", " "))))
+    error = _refusal(replaced(BODY, "MAN", Segment("MAN", ("CP", " "))))
     assert (error.rule, error.segment_tag, error.element) == ("missing-element", "MAN", 2)
 
 
 def test_a_total_that_does_not_match_the_lines_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "W03", Segment("W03", ("5",))))
+    error = _refusal(replaced(BODY, "W03", Segment("W03", ("5",))))
     assert (error.rule, error.segment_tag, error.element) == ("total-mismatch", "W03", 1)
 
 
 def test_an_invalid_ship_date_is_refused() -> None:
-    error = _refusal(_replaced(BODY, "G62", Segment("G62", ("11", "2026112"))))
+    error = _refusal(replaced(BODY, "G62", Segment("G62", ("11", "2026112"))))
     assert (error.rule, error.segment_tag) == ("invalid-date", "G62")
 
 
 def test_without_any_date_the_shipment_happened_when_its_group_was_written() -> None:
-    body = _replaced(
-        _replaced(BODY, "G62", None), "W06", Segment("W06", ("F", "ORD-1001-A", "", "SHP-88121"))
-    )
+    body = replaced(replaced(BODY, "G62", None), "W06", Segment("W06", ("F", "ORD-1001-A", "", "SHP-88121")))
     assert _read_body(body).occurred_at == datetime(2026, 11, 29, 14, 5, tzinfo=UTC)

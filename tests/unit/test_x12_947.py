@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
-from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.inventory_adjustment_947 import read_947, write_947
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment
 from crossdock.domain.warehouse import SourceDocument, StockAdjusted
+from tests.support.x12_sets import Envelope, read_body, read_first_set, refusal, segments_of
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 MOMENT = datetime(2026, 11, 29, 9, 30, 15, tzinfo=UTC)
 LATER = datetime(2026, 11, 29, 11, 2, 0, tzinfo=UTC)
 PARTNER = X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
 SOURCE = SourceDocument(kind="x12/947", reference="EAST3PL/000004711/0001", file_name=None)
 
 
@@ -36,37 +36,18 @@ def _adjusted(sku: str, change: int, reason: str, **more: object) -> StockAdjust
 
 
 def _file(body: tuple[Segment, ...], version: str) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("947", "AW", body)],
-        now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file("947", "AW", body, version)
 
 
 def _read_file(data: bytes) -> tuple[StockAdjusted, ...]:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    return read_947(group.transaction_sets[0], ReadContext("east", PARTNER, interchange, group))
+    return read_first_set(data, read_947, PARTNER)
 
 
 def _read_body(*texts: str) -> tuple[StockAdjusted, ...]:
     """A 947 body written as X12 text ("W19*AU*2*EA**SK*MUG"), after a valid W15 and N1."""
-    segments = tuple(Segment(text.split("*")[0], tuple(text.split("*")[1:])) for text in texts)
-    interchange = read_interchange(
-        _file(write_947([_adjusted("MUG", -1, "damaged")], partner=PARTNER), "004010")
-    )
-    group = interchange.groups[0]
+    envelope = _file(write_947([_adjusted("MUG", -1, "damaged")], partner=PARTNER), "004010")
     head = (Segment("W15", ("20261129", "ADJ-9")), Segment("N1", ("WH", "East")))
-    transaction_set = TransactionSet("947", "0001", head + segments)
-    return read_947(transaction_set, ReadContext("east", PARTNER, interchange, group))
+    return read_body(head + segments_of(*texts), read_947, PARTNER, envelope=envelope, code="947")
 
 
 ADJUSTMENTS = (
@@ -179,25 +160,15 @@ def test_without_g62_the_adjustment_day_starts_at_midnight_utc() -> None:
 def test_a_947_the_hub_cannot_sign_safely_is_refused(
     texts: tuple[str, ...], rule: str, index: int, element: int | None
 ) -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(*texts)
+    error = refusal(lambda: _read_body(*texts))
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.element) == (rule, index, element)
 
 
 def test_a_947_that_does_not_start_with_w15_is_refused() -> None:
-    interchange = read_interchange(
-        _file(write_947([_adjusted("MUG", 1, "found")], partner=PARTNER), "005010")
-    )
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("947", "0001", (Segment("N1", ("WH", "East")),))
+    envelope = _file(write_947([_adjusted("MUG", 1, "found")], partner=PARTNER), "005010")
+    body = (Segment("N1", ("WH", "East")),)
 
-    with pytest.raises(X12Error) as caught:
-        read_947(transaction_set, ReadContext("east", PARTNER, interchange, group))
+    error = refusal(lambda: read_body(body, read_947, PARTNER, envelope=envelope, code="947"))
 
-    assert (caught.value.rule, caught.value.segment_index, caught.value.segment_tag) == (
-        "missing-segment",
-        2,
-        "W15",
-    )
+    assert (error.rule, error.segment_index, error.segment_tag) == ("missing-segment", 2, "W15")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
+from crossdock.connectors.x12.codec import X12Error
 from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import (
     FunctionalAcknowledgment,
@@ -20,8 +20,17 @@ from crossdock.connectors.x12.documents.functional_ack_997 import (
     write_997,
 )
 from crossdock.connectors.x12.documents.warehouse_receipt_944 import read_944, write_944
-from crossdock.connectors.x12.model import FunctionalGroup, Interchange, Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import FunctionalGroup, Interchange, Segment, TransactionSet
 from crossdock.domain.warehouse import ReceiptPosted, ReceivedLine, SourceDocument
+from tests.support.x12_sets import (
+    Envelope,
+    read_back,
+    read_body,
+    read_first_set,
+    refusal,
+    segments_of,
+    texts_of,
+)
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
@@ -31,6 +40,9 @@ PARTNERS = {
     version: X12PartnerSettings(sender_id="CROSSDOCK", receiver_id="EAST3PL", version=version)
     for version in ("004010", "005010")
 }
+# What a 3PL sends (944s, group 4711) and the 997 the hub sends back (ISA13 812, group 812, set 0001).
+RECEIVED = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 11, 30, 15, 0, tzinfo=UTC))
+ANSWER = Envelope("CROSSDOCK", "EAST3PL", control=812, now=ANSWERED_AT, acknowledgment_requested=False)
 RECEIPT = ReceiptPosted(
     warehouse="east",
     occurred_at=MOMENT,
@@ -45,20 +57,7 @@ BAD_QUANTITY_944 = (*VALID_944[:2], Segment("W07", ("two", "EA", "", "SK", "TENT
 
 def _received(*bodies: tuple[Segment, ...]) -> tuple[Interchange, FunctionalGroup]:
     """The interchange of 944s a 3PL sends (sets 0001, 0002… of group 4711), as the hub reads it."""
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version="004010",
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[("944", "RE", body) for body in bodies],
-        now=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
-    )
-    read_back = read_interchange(write_interchange(interchange))
-    return read_back, read_back.groups[0]
+    return read_back(RECEIVED.file_of_sets([("944", "RE", body) for body in bodies], "004010"))
 
 
 def _errors(interchange: Interchange, group: FunctionalGroup) -> dict[str, list[X12Error]]:
@@ -75,41 +74,17 @@ def _errors(interchange: Interchange, group: FunctionalGroup) -> dict[str, list[
 
 def _answer(body: tuple[Segment, ...], version: str) -> bytes:
     """The 997 the hub sends back (ISA13 812, group 812, set 0001)."""
-    interchange = build_interchange(
-        sender=Party("ZZ", "CROSSDOCK"),
-        receiver=Party("ZZ", "EAST3PL"),
-        gs_sender="CROSSDOCK",
-        gs_receiver="EAST3PL",
-        version=version,
-        usage="P",
-        interchange_control=812,
-        group_control=812,
-        sets=[("997", "FA", body)],
-        now=ANSWERED_AT,
-        acknowledgment_requested=False,
-    )
-    return write_interchange(interchange)
+    return ANSWER.file("997", "FA", body, version)
 
 
 def _read_file(data: bytes, warehouse: str = "east") -> FunctionalAcknowledgment:
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
-    return read_997(group.transaction_sets[0], ReadContext(warehouse, PARTNERS["004010"], interchange, group))
+    return read_first_set(data, read_997, PARTNERS["004010"], warehouse=warehouse)
 
 
 def _read_body(*texts: str) -> FunctionalAcknowledgment:
     """A 997 body written as X12 text ("AK2*944*0001")."""
-    segments = tuple(Segment(text.split("*")[0], tuple(text.split("*")[1:])) for text in texts)
-    interchange = read_interchange(
-        _answer((Segment("AK1", ("RE", "1")), Segment("AK9", ("A", "0", "0", "0"))), "004010")
-    )
-    group = interchange.groups[0]
-    transaction_set = TransactionSet("997", "0001", segments)
-    return read_997(transaction_set, ReadContext("east", PARTNERS["004010"], interchange, group))
-
-
-def _texts(body: tuple[Segment, ...]) -> list[str]:
-    return ["*".join((segment.tag, *segment.elements)) for segment in body]
+    envelope = _answer((Segment("AK1", ("RE", "1")), Segment("AK9", ("A", "0", "0", "0"))), "004010")
+    return read_body(segments_of(*texts), read_997, PARTNERS["004010"], envelope=envelope, code="997")
 
 
 def _acknowledgment(
@@ -165,7 +140,7 @@ def test_a_group_with_every_set_accepted_is_answered_a(version: str) -> None:
     body = write_997(interchange, group, None, partner=PARTNERS[version])
 
     ak1 = "AK1*RE*4711*004010" if version == "005010" else "AK1*RE*4711"
-    assert _texts(body) == [ak1, "AK2*944*0001", "AK5*A", "AK2*944*0002", "AK5*A", "AK9*A*2*2*2"]
+    assert texts_of(body) == [ak1, "AK2*944*0001", "AK5*A", "AK2*944*0002", "AK5*A", "AK9*A*2*2*2"]
     data = _answer(body, version)
     assert validate_x12(data) == []
     assert _read_file(data) == _acknowledgment(version, "A", (ACCEPTED_1, ACCEPTED_2))
@@ -179,7 +154,7 @@ def test_a_group_with_one_set_rejected_is_partially_accepted(version: str) -> No
 
     body = write_997(interchange, group, errors, partner=PARTNERS[version])
 
-    assert _texts(body)[1:] == [
+    assert texts_of(body)[1:] == [
         "AK2*944*0001",
         "AK5*A",
         "AK2*944*0002",
@@ -201,7 +176,7 @@ def test_a_group_with_every_set_rejected_is_rejected(version: str) -> None:
 
     body = write_997(interchange, group, _errors(interchange, group), partner=PARTNERS[version])
 
-    assert _texts(body)[1:] == [
+    assert texts_of(body)[1:] == [
         "AK2*944*0001",
         "AK3*W07*4**3",
         "AK5*R*5",
@@ -239,7 +214,7 @@ def test_a_944_without_w17_is_answered_naming_w17_where_it_was_expected(version:
 
     body = write_997(interchange, group, errors, partner=PARTNERS[version])
 
-    assert _texts(body)[1:] == ["AK2*944*0001", "AK3*W17*2**3", "AK5*R*5", "AK9*R*1*1*0"]
+    assert texts_of(body)[1:] == ["AK2*944*0001", "AK3*W17*2**3", "AK5*R*5", "AK9*R*1*1*0"]
     data = _answer(body, version)
     assert validate_x12(data) == []
     rejected = SetAcknowledgment(
@@ -316,7 +291,7 @@ def test_each_rule_maps_to_its_997_codes(error: X12Error, written: list[str]) ->
 
     body = write_997(interchange, group, {"0001": [error]}, partner=PARTNERS["004010"])
 
-    assert _texts(body) == ["AK1*RE*4711", "AK2*944*0001", *written, "AK9*R*1*1*0"]
+    assert texts_of(body) == ["AK1*RE*4711", "AK2*944*0001", *written, "AK9*R*1*1*0"]
     assert validate_x12(_answer(body, "004010")) == []
 
 
@@ -331,7 +306,7 @@ def test_several_errors_of_one_set_give_several_ak3_and_distinct_ak5_codes() -> 
 
     body = write_997(interchange, group, {"0001": errors}, partner=PARTNERS["004010"])
 
-    assert _texts(body)[2:] == ["AK3*W17*2**3", "AK3*W07*4**8", "AK4*1**6", "AK5*R*4*5*3", "AK9*R*1*1*0"]
+    assert texts_of(body)[2:] == ["AK3*W17*2**3", "AK3*W07*4**8", "AK4*1**6", "AK5*R*4*5*3", "AK9*R*1*1*0"]
     data = _answer(body, "004010")
     assert validate_x12(data) == []
     assert _read_file(data).set_results[0].errors == (
@@ -349,11 +324,11 @@ def test_the_5010_answer_carries_the_implementation_reference_of_each_set() -> N
     referenced = TransactionSet("944", "0001", VALID_944, implementation_reference="005010X999")
     group = dataclasses.replace(group, transaction_sets=(referenced,))
 
-    assert _texts(write_997(interchange, group, None, partner=PARTNERS["005010"]))[:2] == [
+    assert texts_of(write_997(interchange, group, None, partner=PARTNERS["005010"]))[:2] == [
         "AK1*RE*4711*004010",
         "AK2*944*0001*005010X999",
     ]
-    assert _texts(write_997(interchange, group, None, partner=PARTNERS["004010"]))[:2] == [
+    assert texts_of(write_997(interchange, group, None, partner=PARTNERS["004010"]))[:2] == [
         "AK1*RE*4711",
         "AK2*944*0001",
     ]
@@ -495,8 +470,6 @@ def test_accepted_with_errors_and_group_error_codes_are_read() -> None:
 def test_a_997_the_hub_cannot_read_is_refused_naming_the_segment(
     texts: tuple[str, ...], rule: str, index: int, tag: str, element: int | None
 ) -> None:
-    with pytest.raises(X12Error) as caught:
-        _read_body(*texts)
+    error = refusal(lambda: _read_body(*texts))
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.segment_tag, error.element) == (rule, index, tag, element)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
+from crossdock.connectors.x12.codec import read_interchange
 from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import (
     FunctionalAcknowledgment,
@@ -26,7 +26,7 @@ from crossdock.connectors.x12.documents.return_authorisation_180 import ReturnAu
 from crossdock.connectors.x12.documents.shipping_advice_945 import read_945
 from crossdock.connectors.x12.documents.shipping_order_940 import ShippingOrderReceived, read_940
 from crossdock.connectors.x12.documents.warehouse_receipt_944 import read_944, write_944
-from crossdock.connectors.x12.model import Party, Segment, TransactionSet
+from crossdock.connectors.x12.model import Segment, TransactionSet
 from crossdock.domain.warehouse import (
     CancelConfirmed,
     OrderAcknowledged,
@@ -39,6 +39,7 @@ from crossdock.domain.warehouse import (
     StockAdjusted,
     StockSnapshot,
 )
+from tests.support.x12_sets import Envelope, read_back, refusal
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
@@ -50,32 +51,20 @@ VERSIONED = {
     for version in ("004010", "005010")
 }
 SOURCE = SourceDocument(kind="x12/944", reference="EAST3PL/000004711/0001", file_name="in.edi")
+ENVELOPE = Envelope("EAST3PL", "CROSSDOCK", control=4711, now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
 
 _Reader = Callable[[TransactionSet, ReadContext], object]
 
 
 def _file(code: str, functional_id: str, body: Sequence[Segment], version: str = "004010") -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "EAST3PL"),
-        receiver=Party("ZZ", "CROSSDOCK"),
-        gs_sender="EAST3PL",
-        gs_receiver="CROSSDOCK",
-        version=version,
-        usage="P",
-        interchange_control=4711,
-        group_control=4711,
-        sets=[(code, functional_id, body)],
-        now=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
-    )
-    return write_interchange(interchange)
+    return ENVELOPE.file(code, functional_id, body, version)
 
 
 def _read(
     data: bytes, partner: X12PartnerSettings = PARTNER, **options: str
 ) -> tuple[SetReading, ReadContext]:
     """The first set of ``data`` read through the registry, and the context its reader should have had."""
-    interchange = read_interchange(data)
-    group = interchange.groups[0]
+    interchange, group = read_back(data)
     reading = read_transaction_set(group.transaction_sets[0], interchange, group, partner, **options)
     context = ReadContext(
         options.get("warehouse", "unknown"), partner, interchange, group, file_name=options.get("file_name")
@@ -84,7 +73,7 @@ def _read(
 
 
 def _direct(data: bytes, reader: _Reader, context: ReadContext) -> object:
-    return reader(read_interchange(data).groups[0].transaction_sets[0], context)
+    return reader(read_back(data)[1].transaction_sets[0], context)
 
 
 def test_the_registry_supports_exactly_the_documented_sets() -> None:
@@ -217,26 +206,20 @@ def test_the_warehouse_defaults_to_unknown_and_the_file_name_reaches_the_source(
 def test_a_reader_error_passes_through_the_registry() -> None:
     data = _file("944", "RE", (Segment("N1", ("WH", "East")),))
 
-    with pytest.raises(X12Error) as caught:
-        _read(data)
+    error = refusal(lambda: _read(data))
 
-    assert (caught.value.rule, caught.value.segment_index, caught.value.segment_tag) == (
-        "missing-segment",
-        2,
-        "W17",
-    )
+    assert (error.rule, error.segment_index, error.segment_tag) == ("missing-segment", 2, "W17")
 
 
 @pytest.mark.parametrize("code", ["856", "999", "943", ""])
 def test_a_set_code_without_a_reader_is_refused_naming_it(code: str) -> None:
-    interchange = read_interchange((FIXTURES / "944_receipt_4010.edi").read_bytes())
-    group = interchange.groups[0]
+    interchange, group = read_back((FIXTURES / "944_receipt_4010.edi").read_bytes())
     transaction_set = TransactionSet(code, "0042", group.transaction_sets[0].segments)
 
-    with pytest.raises(X12Error) as caught:
-        read_transaction_set(transaction_set, interchange, group, PARTNER, warehouse="east")
+    error = refusal(
+        lambda: read_transaction_set(transaction_set, interchange, group, PARTNER, warehouse="east")
+    )
 
-    error = caught.value
     assert (error.rule, error.segment_index, error.segment_tag, error.element) == (
         "unsupported-set",
         None,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crossdock.connectors.x12.codec import build_interchange, write_interchange
-from crossdock.connectors.x12.model import Party, Segment
+from crossdock.connectors.x12.model import Segment
+from tests.support.x12_sets import Envelope
 from tests.support.x12_validator import validate_x12
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "x12"
@@ -16,19 +16,8 @@ GOOD_940 = (FIXTURES / "codec_940_4010.edi").read_bytes()
 
 
 def _written(version: str, code: str, functional_id: str, body: list[Segment]) -> bytes:
-    interchange = build_interchange(
-        sender=Party("ZZ", "CROSSDOCK"),
-        receiver=Party("ZZ", "ACME3PL"),
-        gs_sender="CROSSDOCK",
-        gs_receiver="ACME3PL",
-        version=version,
-        usage="T",
-        interchange_control=5,
-        group_control=5,
-        sets=[(code, functional_id, body)],
-        now=datetime(2026, 11, 28, 9, 30),
-    )
-    return write_interchange(interchange)
+    envelope = Envelope("CROSSDOCK", "ACME3PL", control=5, now=datetime(2026, 11, 28, 9, 30), usage="T")
+    return envelope.file(code, functional_id, body, version)
 
 
 _BODY_940 = [

@@ -37,6 +37,12 @@ from types import MappingProxyType
 from crossdock.config import X12PartnerSettings
 from crossdock.connectors.x12.codec.errors import X12Error
 from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    body_error,
+    build_segment,
+    opening_segment,
+    required_element,
+)
 from crossdock.connectors.x12.model import FunctionalGroup, Interchange, Segment, TransactionSet
 from crossdock.domain.warehouse import SourceDocument
 
@@ -185,16 +191,16 @@ def write_997(
         raise ValueError(f"997: errors name sets {unknown} that group {group.control_number} does not hold")
     five = partner.version == "005010"
     body: list[Segment] = [
-        _segment("AK1", group.functional_id, group.control_number, group.version if five else ""),
+        build_segment("AK1", group.functional_id, group.control_number, group.version if five else ""),
     ]
     accepted = 0
     for transaction_set in group.transaction_sets:
         set_errors = list(errors.get(transaction_set.control_number, ()))
         reference = (transaction_set.implementation_reference or "") if five else ""
-        body.append(_segment("AK2", transaction_set.code, transaction_set.control_number, reference))
+        body.append(build_segment("AK2", transaction_set.code, transaction_set.control_number, reference))
         if not set_errors:
             accepted += 1
-            body.append(_segment("AK5", "A"))
+            body.append(build_segment("AK5", "A"))
             continue
         codes: list[str] = []
         for error in set_errors:
@@ -202,7 +208,7 @@ def write_997(
             if set_code is None and error.segment_index is not None and error.segment_tag:
                 body.extend(_segment_error(error, error.segment_tag, error.segment_index))
             codes.append(set_code or _ANY_SEGMENT_ERROR)
-        body.append(_segment("AK5", "R", *list(dict.fromkeys(codes))[:_MAX_SET_ERROR_CODES]))
+        body.append(build_segment("AK5", "R", *list(dict.fromkeys(codes))[:_MAX_SET_ERROR_CODES]))
     count = len(group.transaction_sets)
     if accepted == count:
         status = "A"
@@ -210,7 +216,7 @@ def write_997(
         status = "R"
     else:
         status = "P"
-    body.append(_segment("AK9", status, str(count), str(count), str(accepted)))
+    body.append(build_segment("AK9", status, str(count), str(count), str(accepted)))
     return tuple(body)
 
 
@@ -219,11 +225,11 @@ def _segment_error(error: X12Error, tag: str, position: int) -> list[Segment]:
     element_code = _ELEMENT_ERROR_BY_RULE.get(error.rule)
     if element_code is not None and error.element is not None:
         return [
-            _segment("AK3", tag, str(position), "", _ELEMENT_ERRORS_IN_SEGMENT),
-            _segment("AK4", str(error.element), "", element_code),
+            build_segment("AK3", tag, str(position), "", _ELEMENT_ERRORS_IN_SEGMENT),
+            build_segment("AK4", str(error.element), "", element_code),
         ]
     segment_code = _SEGMENT_ERROR_BY_RULE.get(error.rule, _ELEMENT_ERRORS_IN_SEGMENT)
-    return [_segment("AK3", tag, str(position), "", segment_code)]
+    return [build_segment("AK3", tag, str(position), "", segment_code)]
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -232,12 +238,9 @@ def _segment_error(error: X12Error, tag: str, position: int) -> list[Segment]:
 def read_997(transaction_set: TransactionSet, context: ReadContext) -> FunctionalAcknowledgment:
     """The acknowledgment a 997 gives."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "AK1":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 997 starts with AK1, found {found}", 0, "AK1")
-    ak1 = segments[0]
-    functional_id = _required(ak1, 1, 0, "functional identifier code")
-    group_control = _required(ak1, 2, 0, "group control number")
+    ak1 = opening_segment(segments, "997", "AK1")
+    functional_id = required_element(ak1, 1, 0, "functional identifier code")
+    group_control = required_element(ak1, 2, 0, "group control number")
     sets: list[SetAcknowledgment] = []
     current: _SetBuilder | None = None
     ak9: tuple[Segment, int] | None = None
@@ -246,12 +249,12 @@ def read_997(transaction_set: TransactionSet, context: ReadContext) -> Functiona
         if tag == "AK2":
             if current is not None:
                 # The AK5 closing the open loop was expected where this AK2 is.
-                raise _error(
+                raise body_error(
                     "missing-segment", f"AK2 loop of set {current.control_number} has no AK5", index, "AK5"
                 )
             current = _SetBuilder(
-                set_code=_required(segment, 1, index, "transaction set identifier"),
-                control_number=_required(segment, 2, index, "transaction set control number"),
+                set_code=required_element(segment, 1, index, "transaction set identifier"),
+                control_number=required_element(segment, 2, index, "transaction set control number"),
             )
         elif tag == "AK3" and current is not None:
             code = segment.element(4)
@@ -264,17 +267,17 @@ def read_997(transaction_set: TransactionSet, context: ReadContext) -> Functiona
             current.errors.append(f"element {segment.element(1)}: {what}{bad}")
         elif tag == "AK5":
             if current is None:
-                raise _error("unexpected-segment", "AK5 outside an AK2 loop", index, "AK5")
+                raise body_error("unexpected-segment", "AK5 outside an AK2 loop", index, "AK5")
             sets.append(_set_answer(segment, index, current))
             current = None
         elif tag == "AK9":
             ak9 = (segment, index)
     if current is not None:
-        raise _error(
+        raise body_error(
             "missing-segment", f"AK2 loop of set {current.control_number} has no AK5", len(segments), "AK5"
         )
     if ak9 is None:
-        raise _error("missing-segment", "a 997 ends with AK9, the set has none", len(segments), "AK9")
+        raise body_error("missing-segment", "a 997 ends with AK9, the set has none", len(segments), "AK9")
     ak9_segment, ak9_index = ak9
     group_status = _status(ak9_segment, ak9_index, _GROUP_STATUSES, "AK9-01 group acknowledgment")
     return FunctionalAcknowledgment(
@@ -319,7 +322,7 @@ def _status(segment: Segment, index: int, known: Mapping[str, str], what: str) -
     code = segment.element(1)
     if code not in known:
         message = f"{what} code {code!r} is not one of {', '.join(known)}"
-        raise _error("invalid-code", message, index, segment.tag, 1)
+        raise body_error("invalid-code", message, index, segment.tag, 1)
     return code
 
 
@@ -331,29 +334,5 @@ def _count(segment: Segment, position: int, index: int, what: str) -> int:
     text = segment.element(position).strip()
     if not text.isdigit():
         message = f"{segment.tag}-{position:02d} {what} {text!r} is not a whole number"
-        raise _error("invalid-quantity", message, index, segment.tag, position)
+        raise body_error("invalid-quantity", message, index, segment.tag, position)
     return int(text)
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _required(segment: Segment, position: int, index: int, what: str) -> str:
-    value = segment.element(position).strip()
-    if not value:
-        message = f"{segment.tag}-{position:02d} {what} is empty"
-        raise _error("missing-element", message, index, segment.tag, position)
-    return value
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)

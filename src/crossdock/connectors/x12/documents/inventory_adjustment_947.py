@@ -39,8 +39,16 @@ from types import MappingProxyType
 from typing import Literal
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec.errors import X12Error
-from crossdock.connectors.x12.documents.context import ReadContext, parse_x12_datetime
+from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    LengthCheck,
+    body_error,
+    build_segment,
+    date_element,
+    opening_segment,
+    preferred_item,
+    require_eaches,
+)
 from crossdock.connectors.x12.model import Segment, TransactionSet
 from crossdock.domain.warehouse import AdjustmentReason, SourceDocument, StockAdjusted
 
@@ -111,9 +119,11 @@ _CODE_BY_REASON: Mapping[AdjustmentReason, str] = MappingProxyType(
 _DECREASE_TRANSACTION = "AD"
 _EFFECTIVE_DATE = "07"
 _EFFECTIVE_TIME = "W"
-_EACH_UNITS = frozenset({"EA", "UN"})
-_PREFERRED_ITEM_QUALIFIERS = ("SK", "VN")
 _WAREHOUSE_PARTY = "WH"
+# X12 "R" numbers carry their sign and may carry a decimal point ("-3", "3.", "3.00"); units are whole.
+_SIGNED_WHOLE_NUMBER = re.compile(r"(?P<sign>-?)(?P<digits>[0-9]+)(\.0*)?")
+
+_fit = LengthCheck("947", allow_empty=False)
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -137,8 +147,8 @@ def write_947(adjustments: Sequence[StockAdjusted], *, partner: X12PartnerSettin
     moment = first.occurred_at
     reference = _fit("W15-02", first.reference, 22) if first.reference else ""
     body: list[Segment] = [
-        _segment("W15", moment.strftime("%Y%m%d"), reference),
-        _segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", first.warehouse, 60)),
+        build_segment("W15", moment.strftime("%Y%m%d"), reference),
+        build_segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", first.warehouse, 60)),
     ]
     for adjustment in adjustments:
         body.append(_w19(adjustment))
@@ -148,7 +158,7 @@ def write_947(adjustments: Sequence[StockAdjusted], *, partner: X12PartnerSettin
 
 
 def _effective(moment: datetime) -> Segment:
-    return _segment(
+    return build_segment(
         "G62", _EFFECTIVE_DATE, moment.strftime("%Y%m%d"), _EFFECTIVE_TIME, moment.strftime("%H%M%S")
     )
 
@@ -168,7 +178,7 @@ def _w19(adjustment: StockAdjusted) -> Segment:
         raise ValueError(
             f"947 W19-02: reason {code} is an {direction}, the change of {adjustment.sku} is {change}"
         )
-    return _segment("W19", code, str(change), "EA", "", "SK", _fit("W19-06", adjustment.sku, 48))
+    return build_segment("W19", code, str(change), "EA", "", "SK", _fit("W19-06", adjustment.sku, 48))
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -177,25 +187,22 @@ def _w19(adjustment: StockAdjusted) -> Segment:
 def read_947(transaction_set: TransactionSet, context: ReadContext) -> tuple[StockAdjusted, ...]:
     """One ``StockAdjusted`` per W19 of the 947, in order."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "W15":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 947 starts with W15, found {found}", 0, "W15")
-    w15 = segments[0]
+    w15 = opening_segment(segments, "947", "W15")
     reference = w15.element(2).strip() or None
-    header_moment = _date(w15, 1, "", 0, "W15-01 adjustment date")
+    header_moment = date_element(w15, 0, "W15-01 adjustment date", date=1)
     source = context.source(transaction_set)
     loops: list[tuple[Segment, int, datetime]] = []
     for index, segment in enumerate(segments[1:], 1):
         if segment.tag == "W19":
             loops.append((segment, index, header_moment))
         elif segment.tag == "G62" and segment.element(1) == _EFFECTIVE_DATE:
-            moment = _date(segment, 2, segment.element(4), index, "G62 effective date/time")
+            moment = date_element(segment, index, "G62 effective date/time", date=2, time=4)
             if loops:
                 loops[-1] = (loops[-1][0], loops[-1][1], moment)
             else:
                 header_moment = moment
     if not loops:
-        raise _error("missing-segment", "the 947 has no W19: it adjusts no item", len(segments), "W19")
+        raise body_error("missing-segment", "the 947 has no W19: it adjusts no item", len(segments), "W19")
     return tuple(
         _read_w19(segment, index, context=context, occurred_at=moment, reference=reference, source=source)
         for segment, index, moment in loops
@@ -215,23 +222,21 @@ def _read_w19(
     known = _REASON_CODES.get(code)
     if known is None:
         message = f"W19-01 adjustment reason {code!r} is not a code of element 181"
-        raise _error("invalid-code", message, index, "W19", 1)
+        raise body_error("invalid-code", message, index, "W19", 1)
     direction, reason = known
     text = w19.element(2).strip()
     match = _SIGNED_WHOLE_NUMBER.fullmatch(text)
     if match is None:
         message = f"W19-02 credit/debit quantity {text!r} is not a whole number"
-        raise _error("invalid-quantity", message, index, "W19", 2)
+        raise body_error("invalid-quantity", message, index, "W19", 2)
     negative = match.group("sign") == "-"
     magnitude = int(match.group("digits"))
-    unit = w19.element(3)
-    if unit not in _EACH_UNITS:
-        raise _error("invalid-code", f"W19-03 unit {unit!r} is not eaches (EA)", index, "W19", 3)
+    require_eaches(w19.element(3), index, "W19", 3)
     decrease_code = w19.element(16) == _DECREASE_TRANSACTION
     if direction == "increase" and (negative or decrease_code):
         why = "W19-02 is negative" if negative else "W19-16 says AD (decrease)"
         message = f"W19-01 reason {code} is an increase but {why}"
-        raise _error("sign-mismatch", message, index, "W19", 2 if negative else 16)
+        raise body_error("sign-mismatch", message, index, "W19", 2 if negative else 16)
     change = -magnitude if direction == "decrease" or negative or decrease_code else magnitude
     return StockAdjusted(
         warehouse=context.warehouse,
@@ -246,53 +251,12 @@ def _read_w19(
 
 
 def _item_code(w19: Segment, index: int) -> str:
-    pairs = [(w19.element(position), w19.element(position + 1).strip()) for position in (5, 7, 17)]
-    pairs = [(qualifier, value) for qualifier, value in pairs if value]
-    for preferred in _PREFERRED_ITEM_QUALIFIERS:
-        for qualifier, value in pairs:
-            if qualifier == preferred:
-                return value
-    if pairs:
-        return pairs[0][1]
+    code = preferred_item(w19, (5, 7, 17))
+    if code is not None:
+        return code
     upc = w19.element(4).strip()
     if not upc:
-        raise _error(
+        raise body_error(
             "missing-element", "W19 names no item (W19-04, 06, 08 and 18 are empty)", index, "W19", 6
         )
     return upc
-
-
-def _date(segment: Segment, position: int, time: str, index: int, what: str) -> datetime:
-    try:
-        return parse_x12_datetime(segment.element(position), time or "0000")
-    except ValueError as error:
-        raise _error("invalid-date", f"{what}: {error}", index, segment.tag, position) from error
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-# X12 "R" numbers carry their sign and may carry a decimal point ("-3", "3.", "3.00"); units are whole.
-_SIGNED_WHOLE_NUMBER = re.compile(r"(?P<sign>-?)(?P<digits>[0-9]+)(\.0*)?")
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _fit(element: str, value: str, maximum: int) -> str:
-    """``value`` when it fits the element; identifiers are never cut (a cut SKU names another item)."""
-    if not value:
-        raise ValueError(f"947 {element} must not be empty")
-    if len(value) > maximum:
-        raise ValueError(f"947 {element}: {value!r} is {len(value)} characters, the element allows {maximum}")
-    return value
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)

@@ -31,15 +31,24 @@ the same for these segments (5010 allows 50 characters in BIA-03 instead of 30; 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec.errors import X12Error
-from crossdock.connectors.x12.documents.context import ReadContext, parse_x12_datetime
+from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    NON_NEGATIVE,
+    LengthCheck,
+    body_error,
+    build_segment,
+    check_total,
+    date_element,
+    opening_segment,
+    preferred_item,
+    require_eaches,
+    whole_number,
+)
 from crossdock.connectors.x12.model import Delimiters, Segment, TransactionSet
 from crossdock.domain.warehouse import StockLevel, StockSnapshot
 
@@ -48,10 +57,9 @@ _COMPLETE_BY_PURPOSE: Mapping[str, bool] = MappingProxyType({"00": True, "05": T
 _REPORT_TYPE = "SI"
 _ON_HAND = "17"
 _AVAILABLE = "33"
-_EACH_UNITS = frozenset({"EA", "UN"})
-# LIN item id qualifiers in order of preference: the warehouse's SKU, then the vendor's item number.
-_PREFERRED_ITEM_QUALIFIERS = ("SK", "VN")
 _WAREHOUSE_PARTY = "WH"
+
+_fit = LengthCheck("846", allow_empty=False)
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -67,7 +75,7 @@ def write_846(
     moment = snapshot.occurred_at
     reference = reference or moment.strftime("INV%Y%m%d%H%M%S")
     body: list[Segment] = [
-        _segment(
+        build_segment(
             "BIA",
             "00" if snapshot.complete else "04",
             _REPORT_TYPE,
@@ -75,7 +83,7 @@ def write_846(
             moment.strftime("%Y%m%d"),
             moment.strftime("%H%M%S"),
         ),
-        _segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", snapshot.warehouse, 60)),
+        build_segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", snapshot.warehouse, 60)),
     ]
     skus = [level.sku for level in snapshot.levels]
     if len(set(skus)) != len(skus):
@@ -87,10 +95,10 @@ def write_846(
             raise ValueError(
                 f"846 QTY: {level.sku} has {level.available} available of {level.on_hand} on hand"
             )
-        body.append(_segment("LIN", str(number), "SK", _fit("LIN-03", level.sku, 48)))
-        body.append(_segment("QTY", _ON_HAND, str(level.on_hand), "EA"))
-        body.append(_segment("QTY", _AVAILABLE, str(level.available), "EA"))
-    body.append(_segment("CTT", str(len(snapshot.levels))))
+        body.append(build_segment("LIN", str(number), "SK", _fit("LIN-03", level.sku, 48)))
+        body.append(build_segment("QTY", _ON_HAND, str(level.on_hand), "EA"))
+        body.append(build_segment("QTY", _AVAILABLE, str(level.available), "EA"))
+    body.append(build_segment("CTT", str(len(snapshot.levels))))
     return tuple(body)
 
 
@@ -100,16 +108,13 @@ def write_846(
 def read_846(transaction_set: TransactionSet, context: ReadContext) -> StockSnapshot:
     """The stock an 846 advises."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "BIA":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"an 846 starts with BIA, found {found}", 0, "BIA")
-    bia = segments[0]
+    bia = opening_segment(segments, "846", "BIA")
     purpose = bia.element(1)
     if purpose not in _COMPLETE_BY_PURPOSE:
         known = ", ".join(sorted(_COMPLETE_BY_PURPOSE))
         message = f"BIA-01 purpose {purpose!r} is not an inventory advice the hub reads ({known})"
-        raise _error("invalid-code", message, 0, "BIA", 1)
-    occurred_at = _as_of(bia)
+        raise body_error("invalid-code", message, 0, "BIA", 1)
+    occurred_at = date_element(bia, 0, "BIA-04/05 advice date/time", date=4, time=5)
     items: list[_Item] = []
     declared_count: tuple[int, int] | None = None
     for index, segment in enumerate(segments[1:], 1):
@@ -118,14 +123,15 @@ def read_846(transaction_set: TransactionSet, context: ReadContext) -> StockSnap
         elif segment.tag == "QTY" and items:
             _read_quantity(segment, index, items[-1], context.interchange.delimiters)
         elif segment.tag == "CTT":
-            declared_count = (_whole(segment, 1, index, "CTT-01 number of line items"), index)
+            count = whole_number(segment, 1, index, "CTT-01 number of line items", expected=NON_NEGATIVE)
+            declared_count = (count, index)
     if not items:
         # LIN loops come before the CTT summary: expected where the CTT is, else where the SE is.
         expected = declared_count[1] if declared_count is not None else len(segments)
-        raise _error("missing-segment", "the 846 has no LIN loop: it advises no item", expected, "LIN")
-    if declared_count is not None and declared_count[0] != len(items):
-        message = f"CTT-01 says {declared_count[0]} line items, the set has {len(items)} LIN loops"
-        raise _error("total-mismatch", message, declared_count[1], "CTT", 1)
+        raise body_error("missing-segment", "the 846 has no LIN loop: it advises no item", expected, "LIN")
+    check_total(
+        declared_count, len(items), "CTT", "CTT-01 says {total} line items, the set has {counted} LIN loops"
+    )
     return StockSnapshot(
         warehouse=context.warehouse,
         occurred_at=occurred_at,
@@ -145,23 +151,11 @@ class _Item:
     other_qualifiers: tuple[str, ...] = ()
 
 
-def _as_of(bia: Segment) -> datetime:
-    try:
-        return parse_x12_datetime(bia.element(4), bia.element(5) or "0000")
-    except ValueError as error:
-        raise _error("invalid-date", f"BIA-04/05 advice date/time: {error}", 0, "BIA", 4) from error
-
-
 def _item_code(lin: Segment, index: int) -> str:
-    pairs = [(lin.element(position), lin.element(position + 1).strip()) for position in range(2, 32, 2)]
-    pairs = [(qualifier, value) for qualifier, value in pairs if value]
-    if not pairs:
-        raise _error("missing-element", "LIN-03 product id is empty", index, "LIN", 3)
-    for preferred in _PREFERRED_ITEM_QUALIFIERS:
-        for qualifier, value in pairs:
-            if qualifier == preferred:
-                return value
-    return pairs[0][1]
+    code = preferred_item(lin, range(2, 32, 2))
+    if code is None:
+        raise body_error("missing-element", "LIN-03 product id is empty", index, "LIN", 3)
+    return code
 
 
 def _read_quantity(qty: Segment, index: int, item: _Item, delimiters: Delimiters) -> None:
@@ -170,10 +164,8 @@ def _read_quantity(qty: Segment, index: int, item: _Item, delimiters: Delimiters
         item.other_qualifiers += (qualifier,)
         return
     # QTY-03 is a composite (unit, exponent, multiplier…): its first component is the unit.
-    unit = qty.components(3, delimiters)[0]
-    if unit and unit not in _EACH_UNITS:
-        raise _error("invalid-code", f"QTY-03 unit {unit!r} is not eaches (EA)", index, "QTY", 3)
-    quantity = _whole(qty, 2, index, f"QTY-02 quantity ({qualifier})")
+    require_eaches(qty.components(3, delimiters)[0], index, "QTY", 3, optional=True)
+    quantity = whole_number(qty, 2, index, f"QTY-02 quantity ({qualifier})", expected=NON_NEGATIVE)
     if qualifier == _ON_HAND:
         item.on_hand = quantity
     else:
@@ -189,13 +181,13 @@ def _levels(items: Sequence[_Item]) -> tuple[StockLevel, ...]:
                 f"LIN for {item.sku} has no quantity on hand (QTY*17) or available (QTY*33); "
                 f"its qualifiers: {seen}"
             )
-            raise _error("missing-quantity", message, item.index, "LIN")
+            raise body_error("missing-quantity", message, item.index, "LIN")
         # One of the two stands for both when the partner reports only one.
         on_hand = item.on_hand if item.on_hand is not None else (item.available or 0)
         available = item.available if item.available is not None else on_hand
         if available > on_hand:
             message = f"{item.sku}: {available} available (QTY*33) is more than {on_hand} on hand (QTY*17)"
-            raise _error("quantity-mismatch", message, item.index, "LIN")
+            raise body_error("quantity-mismatch", message, item.index, "LIN")
         both = item.on_hand is not None and item.available is not None
         previous = totals.get(item.sku)
         if previous is not None:
@@ -207,41 +199,3 @@ def _levels(items: Sequence[_Item]) -> tuple[StockLevel, ...]:
         )
         for sku, (on_hand, available, both) in totals.items()
     )
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-# X12 "R" numbers may carry a decimal point ("3", "3.", "3.00"); a quantity is never a fraction.
-_WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _fit(element: str, value: str, maximum: int) -> str:
-    """``value`` when it fits the element; identifiers are never cut (a cut SKU names another item)."""
-    if not value:
-        raise ValueError(f"846 {element} must not be empty")
-    if len(value) > maximum:
-        raise ValueError(f"846 {element}: {value!r} is {len(value)} characters, the element allows {maximum}")
-    return value
-
-
-def _whole(segment: Segment, position: int, index: int, what: str) -> int:
-    """A whole, non-negative number of units."""
-    text = segment.element(position).strip()
-    if not _WHOLE_NUMBER.fullmatch(text):
-        message = f"{what} {text!r} is not a whole, non-negative number"
-        raise _error("invalid-quantity", message, index, segment.tag, position)
-    return int(text.split(".")[0])
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)

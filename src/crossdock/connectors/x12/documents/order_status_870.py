@@ -49,8 +49,18 @@ from datetime import datetime
 from types import MappingProxyType
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec.errors import X12Error
-from crossdock.connectors.x12.documents.context import ReadContext, parse_x12_datetime
+from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    LengthCheck,
+    body_error,
+    build_segment,
+    date_element,
+    opening_segment,
+    parse_date,
+    pieces,
+    preferred_item,
+    required_element,
+)
 from crossdock.connectors.x12.model import Segment, TransactionSet
 from crossdock.domain.warehouse import (
     CancelConfirmed,
@@ -90,7 +100,8 @@ _WAREHOUSE_ORDER = "VN"
 _SHIPMENT = "SI"
 _REASON = "ZZ"
 _REASON_PIECE = 80
-_PREFERRED_ITEM_QUALIFIERS = ("SK", "VN")
+
+_fit = LengthCheck("870", allow_empty=False)
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -111,7 +122,7 @@ def write_870(
     latest = max(event.occurred_at for event in events)
     report = _fit("BSR03", report_id or latest.strftime("%Y%m%d%H%M%S%f"), 30)
     body: list[Segment] = [
-        _segment(
+        build_segment(
             "BSR",
             _REPORT_CODE,
             _ORDER_ITEM_CODE,
@@ -126,32 +137,31 @@ def write_870(
     for event in events:
         number += 1
         order_level = number
-        body.append(_segment("HL", str(order_level), "", _ORDER_LEVEL))
+        body.append(build_segment("HL", str(order_level), "", _ORDER_LEVEL))
         body.extend(_order_status(event))
         skus = event.skus if isinstance(event, OrderRejected) else ()
         for sku in skus:
             number += 1
-            body.append(_segment("HL", str(number), str(order_level), _ITEM_LEVEL))
-            body.append(_segment("PO1", "", "", "", "", "", "SK", _fit("PO1-07", sku, 48)))
+            body.append(build_segment("HL", str(number), str(order_level), _ITEM_LEVEL))
+            body.append(build_segment("PO1", "", "", "", "", "", "SK", _fit("PO1-07", sku, 48)))
     return tuple(body)
 
 
 def _order_status(event: OrderStatusEvent) -> Iterator[Segment]:
     moment = event.occurred_at
-    yield _segment("PRF", _fit("PRF01", event.order_key, 22))
-    yield _segment("ISR", _STATUS_BY_KIND[type(event)], moment.strftime("%Y%m%d"))
-    yield _segment(
+    yield build_segment("PRF", _fit("PRF01", event.order_key, 22))
+    yield build_segment("ISR", _STATUS_BY_KIND[type(event)], moment.strftime("%Y%m%d"))
+    yield build_segment(
         "DTM", _PROCESS_DATE, moment.strftime("%Y%m%d"), moment.strftime("%H%M%S"), _UNIVERSAL_TIME
     )
     if isinstance(event, OrderAcknowledged) and event.warehouse_reference:
-        yield _segment("REF", _WAREHOUSE_ORDER, _fit("REF02 (VN)", event.warehouse_reference, 30))
+        yield build_segment("REF", _WAREHOUSE_ORDER, _fit("REF02 (VN)", event.warehouse_reference, 30))
     if isinstance(event, CancelRefused) and event.shipment_id:
-        yield _segment("REF", _SHIPMENT, _fit("REF02 (SI)", event.shipment_id, 30))
+        yield build_segment("REF", _SHIPMENT, _fit("REF02 (SI)", event.shipment_id, 30))
     if isinstance(event, (OrderRejected, CancelRefused)):
         # A reason is text for people, not an identifier: cut into REF03-sized pieces, joined back on read.
-        reason = event.reason
-        for start in range(0, len(reason), _REASON_PIECE):
-            yield _segment("REF", _REASON, "", reason[start : start + _REASON_PIECE])
+        for piece in pieces(event.reason, _REASON_PIECE):
+            yield build_segment("REF", _REASON, "", piece)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -176,11 +186,8 @@ class _OrderLoop:
 def read_870(transaction_set: TransactionSet, context: ReadContext) -> tuple[OrderStatusEvent, ...]:
     """One event per order-level HL of the 870, in order."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "BSR":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"an 870 starts with BSR, found {found}", 0, "BSR")
-    bsr = segments[0]
-    report_moment = _date(bsr, 4, bsr.element(7), 0, "BSR04 report date")
+    bsr = opening_segment(segments, "870", "BSR")
+    report_moment = date_element(bsr, 0, "BSR04 report date", date=4, time=7)
     orders: list[_OrderLoop] = []
     by_identifier: dict[str, _OrderLoop] = {}
     current: _OrderLoop | None = None
@@ -196,21 +203,23 @@ def read_870(transaction_set: TransactionSet, context: ReadContext) -> tuple[Ord
             if tag == "PO1":
                 current.skus.append(_item_code(segment, index))
         elif tag == "PRF":
-            current.order_key = _required(segment, 1, index, "purchase order number (the hub's order key)")
+            current.order_key = required_element(
+                segment, 1, index, "purchase order number (the hub's order key)"
+            )
             current.order_key_index = index
         elif tag == "ISR" and current.status is None:
             current.status = (
-                _required(segment, 1, index, "shipment/order status"),
+                required_element(segment, 1, index, "shipment/order status"),
                 segment.element(2),
                 index,
             )
         elif tag == "DTM" and segment.element(1) == _PROCESS_DATE:
-            current.moment = _date(segment, 2, segment.element(3), index, "DTM*009 status date/time")
+            current.moment = date_element(segment, index, "DTM*009 status date/time", date=2, time=3)
         elif tag == "REF":
             _read_reference(segment, current)
     if not orders:
         message = "the 870 has no order-level HL (HL03 O): it reports no order"
-        raise _error("missing-segment", message, len(segments), "HL")
+        raise body_error("missing-segment", message, len(segments), "HL")
     source = context.source(transaction_set)
     return tuple(_event(loop, context, source, report_moment) for loop in orders)
 
@@ -234,7 +243,7 @@ def _enter_level(
         owner = by_identifier.get(parent) if parent else current
         if owner is None:
             message = f"item-level HL {hl.element(1)!r} names parent {parent!r}, which is no order-level HL"
-            raise _error("invalid-hierarchy", message, index, "HL", 2)
+            raise body_error("invalid-hierarchy", message, index, "HL", 2)
         return owner, True
     # Other levels (shipment, pack…) carry nothing the hub reads; their segments are skipped.
     return None, False
@@ -256,21 +265,23 @@ def _event(
     if loop.order_key is None:
         message = f"order-level HL {loop.identifier!r} has no PRF: the order it reports is unknown"
         # PRF opens the loop: expected right after its HL.
-        raise _error("missing-segment", message, loop.index + 1, "PRF")
+        raise body_error("missing-segment", message, loop.index + 1, "PRF")
     if loop.status is None:
         message = f"order-level HL {loop.identifier!r} ({loop.order_key}) has no ISR: it reports no status"
         # ISR follows the PRF: expected right after it.
-        raise _error("missing-segment", message, (loop.order_key_index or loop.index) + 1, "ISR")
+        raise body_error("missing-segment", message, (loop.order_key_index or loop.index) + 1, "ISR")
     status, status_date, status_index = loop.status
     if status not in _KNOWN_STATUSES:
         message = (
             f"ISR01 status {status!r} of order {loop.order_key} is not one the hub reads "
             f"({', '.join(sorted(_KNOWN_STATUSES))})"
         )
-        raise _error("invalid-code", message, status_index, "ISR", 1)
+        raise body_error("invalid-code", message, status_index, "ISR", 1)
     moment = loop.moment
     if moment is None and status_date:
-        moment = _parse(status_date, "", status_index, "ISR", 2, "ISR02 status date")
+        moment = parse_date(
+            status_date, "", index=status_index, tag="ISR", position=2, what="ISR02 status date"
+        )
     occurred_at = moment or report_moment
     warehouse, key = context.warehouse, loop.order_key
     reason = "".join(loop.reason_pieces)
@@ -292,56 +303,7 @@ def _event(
 
 
 def _item_code(po1: Segment, index: int) -> str:
-    pairs = [(po1.element(position), po1.element(position + 1).strip()) for position in range(6, 26, 2)]
-    pairs = [(qualifier, value) for qualifier, value in pairs if value]
-    for preferred in _PREFERRED_ITEM_QUALIFIERS:
-        for qualifier, value in pairs:
-            if qualifier == preferred:
-                return value
-    if not pairs:
-        raise _error("missing-element", "PO1 names no item (PO1-07, 09… are empty)", index, "PO1", 7)
-    return pairs[0][1]
-
-
-def _date(segment: Segment, position: int, time: str, index: int, what: str) -> datetime:
-    return _parse(segment.element(position), time, index, segment.tag, position, what)
-
-
-def _parse(date: str, time: str, index: int, tag: str, position: int, what: str) -> datetime:
-    try:
-        return parse_x12_datetime(date, time or "0000")
-    except ValueError as error:
-        raise _error("invalid-date", f"{what}: {error}", index, tag, position) from error
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _fit(element: str, value: str, maximum: int) -> str:
-    """``value`` when it fits the element; identifiers are never cut (a cut key names another order)."""
-    if not value:
-        raise ValueError(f"870 {element} must not be empty")
-    if len(value) > maximum:
-        raise ValueError(f"870 {element}: {value!r} is {len(value)} characters, the element allows {maximum}")
-    return value
-
-
-def _required(segment: Segment, position: int, index: int, what: str) -> str:
-    value = segment.element(position).strip()
-    if not value:
-        message = f"{segment.tag}-{position:02d} {what} is empty"
-        raise _error("missing-element", message, index, segment.tag, position)
-    return value
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)
+    code = preferred_item(po1, range(6, 26, 2))
+    if code is None:
+        raise body_error("missing-element", "PO1 names no item (PO1-07, 09… are empty)", index, "PO1", 7)
+    return code

@@ -33,24 +33,35 @@ the warehouse. 004010 and 005010 are the same for these segments.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec.errors import X12Error
 from crossdock.connectors.x12.documents.carriers import carrier_name, tracking_url
-from crossdock.connectors.x12.documents.context import ReadContext, parse_x12_datetime
+from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    LengthCheck,
+    body_error,
+    build_segment,
+    check_total,
+    date_element,
+    is_scac,
+    opening_segment,
+    require_eaches,
+    required_element,
+    whole_number,
+)
 from crossdock.connectors.x12.model import Segment, TransactionSet
 from crossdock.domain.warehouse import Parcel, Shipped, ShippedLine
 
 # MAN-01 qualifiers that carry a parcel's tracking number: carrier-assigned package id, SSCC-18.
 _TRACKING_MARKS = frozenset({"CP", "GM"})
-_EACH_UNITS = frozenset({"EA", "UN"})
 # W12-01 statuses saying the line shipped in full (its ordered quantity is the shipped one when not given).
 _COMPLETE_STATUSES = frozenset({"CC", "CL"})
 _LINE_REFERENCE = "LI"
+
+_fit = LengthCheck("945")
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -62,7 +73,7 @@ def write_945(
     """The body (without ST/SE) of the 945 reporting ``shipped``, tracking where ``partner`` expects it."""
     moment = shipped.occurred_at
     body: list[Segment] = [
-        _segment(
+        build_segment(
             "W06",
             "F",
             _fit("W06-02", shipped.order_key, 22),
@@ -71,8 +82,8 @@ def write_945(
             "",
             _fit("W06-06", order_name or "", 22),
         ),
-        _segment("N1", "SF", _fit("N1-02 (SF)", shipped.warehouse, 60)),
-        _segment("G62", "11", moment.strftime("%Y%m%d"), "8", moment.strftime("%H%M%S"), "UT"),
+        build_segment("N1", "SF", _fit("N1-02 (SF)", shipped.warehouse, 60)),
+        build_segment("G62", "11", moment.strftime("%Y%m%d"), "8", moment.strftime("%H%M%S"), "UT"),
     ]
     carrier = _carrier(shipped)
     if carrier is not None:
@@ -83,9 +94,9 @@ def write_945(
     if loops:
         loops[0].extend(segment for line in shipped.lines for segment in _line(line))
     for number, loop in enumerate(loops, 1):
-        body.append(_segment("LX", str(number)))
+        body.append(build_segment("LX", str(number)))
         body.extend(loop)
-    body.append(_segment("W03", str(sum(line.quantity_shipped for line in shipped.lines))))
+    body.append(build_segment("W03", str(sum(line.quantity_shipped for line in shipped.lines))))
     return tuple(body)
 
 
@@ -99,15 +110,15 @@ def _carrier(shipped: Shipped) -> Segment | None:
     if not carriers or carriers == {("", "")}:
         return None
     code, service = carriers.pop()
-    if code and not (2 <= len(code) <= 4 and code.isalnum()):
+    if code and not is_scac(code):
         raise ValueError(f"945 W27-02: carrier code {code!r} is not an SCAC (2 to 4 letters)")
-    return _segment("W27", "U", code.upper(), _fit("W27-03", service, 35), "PP")
+    return build_segment("W27", "U", code.upper(), _fit("W27-03", service, 35), "PP")
 
 
 def _tracking(parcel: Parcel, partner: X12PartnerSettings) -> Segment:
     if partner.tracking_location == "MAN":
-        return _segment("MAN", "CP", _fit("MAN-02", parcel.tracking_number, 48))
-    return _segment("N9", partner.tracking_n9_qualifier, _fit("N9-02", parcel.tracking_number, 30))
+        return build_segment("MAN", "CP", _fit("MAN-02", parcel.tracking_number, 48))
+    return build_segment("N9", partner.tracking_n9_qualifier, _fit("N9-02", parcel.tracking_number, 30))
 
 
 def _line(line: ShippedLine) -> list[Segment]:
@@ -129,9 +140,9 @@ def _line(line: ShippedLine) -> list[Segment]:
     ]
     if long_lot:
         elements += [""] * 11 + ["LT", long_lot]
-    segments = [_segment("W12", *elements)]
+    segments = [build_segment("W12", *elements)]
     if line.line_number is not None:
-        segments.append(_segment("N9", _LINE_REFERENCE, str(line.line_number)))
+        segments.append(build_segment("N9", _LINE_REFERENCE, str(line.line_number)))
     return segments
 
 
@@ -141,14 +152,11 @@ def _line(line: ShippedLine) -> list[Segment]:
 def read_945(transaction_set: TransactionSet, context: ReadContext) -> Shipped:
     """The shipment a 945 reports."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "W06":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 945 starts with W06, found {found}", 0, "W06")
-    w06 = segments[0]
-    order_key = _required(w06, 2, 0, "depositor order number")
+    w06 = opening_segment(segments, "945", "W06")
+    order_key = required_element(w06, 2, 0, "depositor order number")
     shipment_id = w06.element(4).strip() or w06.element(5).strip()
     if not shipment_id:
-        raise _error(
+        raise body_error(
             "missing-element", "W06-04 shipment id (and W06-05 agent shipment id) are empty", 0, "W06", 4
         )
     partner = context.partner
@@ -162,30 +170,29 @@ def read_945(transaction_set: TransactionSet, context: ReadContext) -> Shipped:
     for index, segment in enumerate(segments[1:], 1):
         tag = segment.tag
         if tag == "G62" and segment.element(1) == "11":
-            occurred_at = _date_time(segment, index)
+            occurred_at = date_element(segment, index, "G62 ship date/time", date=2, time=4)
         elif tag == "W27" and current is None:
             carrier_code = segment.element(2).strip().upper() or None
             service_level = segment.element(3).strip() or None
         elif tag == "LX":
             current = None
         elif _is_tracking(segment, partner):
-            tracking_numbers.append(_required(segment, 2, index, "tracking number"))
+            tracking_numbers.append(required_element(segment, 2, index, "tracking number"))
         elif tag == "N9" and segment.element(1) == _LINE_REFERENCE and current is not None:
-            current.line_number = _whole(segment, 2, index, "N9-02 line number")
+            current.line_number = whole_number(segment, 2, index, "N9-02 line number")
         elif tag == "W12":
             current = _read_w12(segment, index)
             builders.append(current)
         elif tag == "W03":
-            declared_total = (_whole(segment, 1, index, "W03-01 units shipped"), index)
+            declared_total = (whole_number(segment, 1, index, "W03-01 units shipped"), index)
     if occurred_at is None:
-        occurred_at = _date(w06, index=0) if w06.element(3) else context.envelope_time()
+        occurred_at = (
+            date_element(w06, 0, "W06-03 ship date", date=3) if w06.element(3) else context.envelope_time()
+        )
     lines = _merged(builders)
-    if declared_total is not None:
-        total, total_index = declared_total
-        counted = sum(line.quantity_shipped for line in lines)
-        if total != counted:
-            message = f"W03-01 says {total} units shipped, the W12 lines add up to {counted}"
-            raise _error("total-mismatch", message, total_index, "W03", 1)
+    counted = sum(line.quantity_shipped for line in lines)
+    message = "W03-01 says {total} units shipped, the W12 lines add up to {counted}"
+    check_total(declared_total, counted, "W03", message)
     name = carrier_name(carrier_code, partner)
     parcels = tuple(
         Parcel(
@@ -225,23 +232,21 @@ class _LineBuilder:
 
 
 def _read_w12(w12: Segment, index: int) -> _LineBuilder:
-    shipped = _whole(w12, 3, index, "W12-03 units shipped")
+    shipped = whole_number(w12, 3, index, "W12-03 units shipped")
     if w12.element(2):
-        ordered = _whole(w12, 2, index, "W12-02 quantity ordered")
+        ordered = whole_number(w12, 2, index, "W12-02 quantity ordered")
     elif w12.element(4):
-        ordered = shipped + _whole(w12, 4, index, "W12-04 quantity difference")
+        ordered = shipped + whole_number(w12, 4, index, "W12-04 quantity difference")
     elif w12.element(1) in _COMPLETE_STATUSES:
         ordered = shipped
     else:
         status = w12.element(1)
         message = f"W12-02 quantity ordered is empty and status {status!r} does not say the line is complete"
-        raise _error("missing-element", message, index, "W12", 2)
-    unit = w12.element(5)
-    if unit and unit not in _EACH_UNITS:
-        raise _error("invalid-code", f"W12-05 unit {unit!r} is not eaches (EA)", index, "W12", 5)
+        raise body_error("missing-element", message, index, "W12", 2)
+    require_eaches(w12.element(5), index, "W12", 5, optional=True)
     sku = w12.element(8).strip() or w12.element(6).strip()
     if not sku:
-        raise _error("missing-element", "W12-08 item (and W12-06 U.P.C.) are empty", index, "W12", 8)
+        raise body_error("missing-element", "W12-08 item (and W12-06 U.P.C.) are empty", index, "W12", 8)
     lot = w12.element(9).strip() or (w12.element(22).strip() if w12.element(21) == "LT" else "")
     return _LineBuilder(sku=sku, shipped=shipped, ordered=ordered, lot=lot or None)
 
@@ -261,61 +266,3 @@ def _merged(builders: Sequence[_LineBuilder]) -> tuple[ShippedLine, ...]:
             lot=builder.lot,
         )
     return tuple(merged.values())
-
-
-def _date_time(segment: Segment, index: int) -> datetime:
-    try:
-        return parse_x12_datetime(segment.element(2), segment.element(4) or "0000")
-    except ValueError as error:
-        raise _error("invalid-date", f"G62 ship date/time: {error}", index, "G62", 2) from error
-
-
-def _date(w06: Segment, *, index: int) -> datetime:
-    try:
-        return parse_x12_datetime(w06.element(3))
-    except ValueError as error:
-        raise _error("invalid-date", f"W06-03 ship date: {error}", index, "W06", 3) from error
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-# X12 "R" numbers may carry a decimal point ("3", "3.", "3.00"); a quantity is never a fraction.
-_WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _fit(element: str, value: str, maximum: int) -> str:
-    """``value`` when it fits the element; identifiers are never cut (a cut key names another order)."""
-    if len(value) > maximum:
-        raise ValueError(f"945 {element}: {value!r} is {len(value)} characters, the element allows {maximum}")
-    return value
-
-
-def _required(segment: Segment, position: int, index: int, what: str) -> str:
-    value = segment.element(position).strip()
-    if not value:
-        message = f"{segment.tag}-{position:02d} {what} is empty"
-        raise _error("missing-element", message, index, segment.tag, position)
-    return value
-
-
-def _whole(segment: Segment, position: int, index: int, what: str) -> int:
-    """A whole, non-negative number of units."""
-    text = segment.element(position).strip()
-    if not _WHOLE_NUMBER.fullmatch(text):
-        message = f"{what} {text!r} is not a whole number"
-        raise _error("invalid-quantity", message, index, segment.tag, position)
-    return int(text.split(".")[0])
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)

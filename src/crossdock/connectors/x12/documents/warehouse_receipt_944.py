@@ -33,14 +33,25 @@ its units are damaged, and W14. A return is written per SKU: its restock and dam
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from crossdock.config import X12PartnerSettings
-from crossdock.connectors.x12.codec.errors import X12Error
-from crossdock.connectors.x12.documents.context import ReadContext, parse_x12_datetime
+from crossdock.connectors.x12.documents.context import ReadContext
+from crossdock.connectors.x12.documents.elements import (
+    NON_NEGATIVE,
+    LengthCheck,
+    body_error,
+    build_segment,
+    check_total,
+    date_element,
+    opening_segment,
+    preferred_item,
+    require_eaches,
+    required_element,
+    whole_number,
+)
 from crossdock.connectors.x12.model import Segment, TransactionSet
 from crossdock.domain.warehouse import ReceiptPosted, ReceivedLine, ReturnedLine, ReturnReceived
 
@@ -49,10 +60,10 @@ _FULL_DETAIL = "F"
 _RETURN_AUTHORISATION = "RZ"
 _DAMAGED_CONDITION = "01"
 _DAMAGE_NOT_REPORTED = "NR"
-_EACH_UNITS = frozenset({"EA", "UN"})
-_PREFERRED_ITEM_QUALIFIERS = ("SK", "VN")
 _WAREHOUSE_PARTY = "WH"
 _TIME_QUALIFIER = "UT"
+
+_fit = LengthCheck("944", allow_empty=False)
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -72,7 +83,7 @@ def write_944(
     returned = isinstance(receipt, ReturnReceived)
     reference = receipt.return_key if isinstance(receipt, ReturnReceived) else receipt.reference
     body: list[Segment] = [
-        _segment(
+        build_segment(
             "W17",
             _CUSTOMER_RETURN if returned else _FULL_DETAIL,
             moment.strftime("%Y%m%d"),
@@ -82,26 +93,26 @@ def write_944(
             _TIME_QUALIFIER,
             moment.strftime("%H%M%S"),
         ),
-        _segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", receipt.warehouse, 60)),
+        build_segment("N1", _WAREHOUSE_PARTY, _fit("N1-02 (WH)", receipt.warehouse, 60)),
     ]
     if isinstance(receipt, ReturnReceived):
-        body.append(_segment("N9", _RETURN_AUTHORISATION, _fit("N9-02 (RZ)", receipt.return_key, 30)))
+        body.append(build_segment("N9", _RETURN_AUTHORISATION, _fit("N9-02 (RZ)", receipt.return_key, 30)))
         lines = _returned_as_received(receipt.lines)
     else:
         lines = receipt.lines
     if not lines:
         raise ValueError("944: no received line to write (the set needs at least one W07)")
     if partner.version == "005010":
-        body.append(_segment("LX", "1"))
+        body.append(build_segment("LX", "1"))
     for line in lines:
         if not 0 <= line.damaged <= line.quantity:
             raise ValueError(f"944 W13: {line.sku} has {line.damaged} damaged of {line.quantity} received")
-        body.append(_segment("W07", str(line.quantity), "EA", "", "SK", _fit("W07-05", line.sku, 48)))
+        body.append(build_segment("W07", str(line.quantity), "EA", "", "SK", _fit("W07-05", line.sku, 48)))
         if line.damaged:
             body.append(
-                _segment("W13", str(line.damaged), "EA", _DAMAGED_CONDITION, "", _DAMAGE_NOT_REPORTED)
+                build_segment("W13", str(line.damaged), "EA", _DAMAGED_CONDITION, "", _DAMAGE_NOT_REPORTED)
             )
-    body.append(_segment("W14", str(sum(line.quantity for line in lines))))
+    body.append(build_segment("W14", str(sum(line.quantity for line in lines))))
     return tuple(body)
 
 
@@ -123,11 +134,8 @@ def _returned_as_received(lines: Sequence[ReturnedLine]) -> tuple[ReceivedLine, 
 def read_944(transaction_set: TransactionSet, context: ReadContext) -> ReceiptPosted | ReturnReceived:
     """The receipt a 944 reports: a ``ReturnReceived`` for a customer return, else a ``ReceiptPosted``."""
     segments = transaction_set.segments
-    if not segments or segments[0].tag != "W17":
-        found = segments[0].tag if segments else "SE"
-        raise _error("missing-segment", f"a 944 starts with W17, found {found}", 0, "W17")
-    w17 = segments[0]
-    receipt_number = _required(w17, 3, 0, "warehouse receipt number")
+    w17 = opening_segment(segments, "944", "W17")
+    receipt_number = required_element(w17, 3, 0, "warehouse receipt number")
     occurred_at = _moment(w17)
     return_key: str | None = None
     lines: list[_Line] = []
@@ -135,27 +143,27 @@ def read_944(transaction_set: TransactionSet, context: ReadContext) -> ReceiptPo
     for index, segment in enumerate(segments[1:], 1):
         tag = segment.tag
         if tag == "N9" and segment.element(1) == _RETURN_AUTHORISATION and not lines:
-            return_key = _required(segment, 2, index, "returned goods authorization number")
+            return_key = required_element(segment, 2, index, "returned goods authorization number")
         elif tag == "W07":
             lines.append(_read_w07(segment, index))
         elif tag == "W13" and lines:
             _read_w13(segment, index, lines[-1])
         elif tag == "W14":
-            declared_total = (_whole(segment, 1, index, "W14-01 total units received"), index)
+            total = whole_number(segment, 1, index, "W14-01 total units received", expected=NON_NEGATIVE)
+            declared_total = (total, index)
     if not lines:
         # W07 loops come before the W14 summary: expected where the W14 is, else where the SE is.
         expected = declared_total[1] if declared_total is not None else len(segments)
-        raise _error("missing-segment", "the 944 has no W07: it receives no item", expected, "W07")
+        raise body_error("missing-segment", "the 944 has no W07: it receives no item", expected, "W07")
     counted = sum(line.quantity for line in lines)
-    if declared_total is not None and declared_total[0] != counted:
-        message = f"W14-01 says {declared_total[0]} units received, the W07 lines add up to {counted}"
-        raise _error("total-mismatch", message, declared_total[1], "W14", 1)
+    message = "W14-01 says {total} units received, the W07 lines add up to {counted}"
+    check_total(declared_total, counted, "W14", message)
     source = context.source(transaction_set)
     if w17.element(1) == _CUSTOMER_RETURN or return_key is not None:
         key = return_key or w17.element(4).strip()
         if not key:
             message = "a customer return (W17-01 C) names no RMA: N9*RZ and W17-04 are empty"
-            raise _error("missing-element", message, 0, "W17", 4)
+            raise body_error("missing-element", message, 0, "W17", 4)
         return ReturnReceived(
             warehouse=context.warehouse,
             occurred_at=occurred_at,
@@ -183,31 +191,15 @@ class _Line:
 
 def _moment(w17: Segment) -> datetime:
     # W17-06 qualifies W17-07; partners disagree on its code and X12 carries no zone, so any is read as UTC.
-    time = w17.element(7)
-    try:
-        return parse_x12_datetime(w17.element(2), time or "0000")
-    except ValueError as error:
-        raise _error("invalid-date", f"W17-02/07 receipt date/time: {error}", 0, "W17", 2) from error
+    return date_element(w17, 0, "W17-02/07 receipt date/time", date=2, time=7)
 
 
 def _read_w07(w07: Segment, index: int) -> _Line:
-    quantity = _whole(w07, 1, index, "W07-01 units received")
-    unit = w07.element(2)
-    if unit not in _EACH_UNITS:
-        raise _error("invalid-code", f"W07-02 unit {unit!r} is not eaches (EA)", index, "W07", 2)
-    pairs = [(w07.element(position), w07.element(position + 1).strip()) for position in (4, 6, 10)]
-    pairs = [(qualifier, value) for qualifier, value in pairs if value]
-    sku = next(
-        (
-            value
-            for preferred in _PREFERRED_ITEM_QUALIFIERS
-            for qualifier, value in pairs
-            if qualifier == preferred
-        ),
-        pairs[0][1] if pairs else w07.element(3).strip(),
-    )
+    quantity = whole_number(w07, 1, index, "W07-01 units received", expected=NON_NEGATIVE)
+    require_eaches(w07.element(2), index, "W07", 2)
+    sku = preferred_item(w07, (4, 6, 10)) or w07.element(3).strip()
     if not sku:
-        raise _error(
+        raise body_error(
             "missing-element", "W07 names no item (W07-03, 05, 07 and 11 are empty)", index, "W07", 5
         )
     return _Line(sku=sku, quantity=quantity, index=index)
@@ -216,15 +208,13 @@ def _read_w07(w07: Segment, index: int) -> _Line:
 def _read_w13(w13: Segment, index: int, line: _Line) -> None:
     if w13.element(3) != _DAMAGED_CONDITION:
         return
-    unit = w13.element(2)
-    if unit not in _EACH_UNITS:
-        raise _error("invalid-code", f"W13-02 unit {unit!r} is not eaches (EA)", index, "W13", 2)
-    line.damaged += _whole(w13, 1, index, "W13-01 damaged quantity")
+    require_eaches(w13.element(2), index, "W13", 2)
+    line.damaged += whole_number(w13, 1, index, "W13-01 damaged quantity", expected=NON_NEGATIVE)
     if line.damaged > line.quantity:
         message = (
             f"{line.sku}: {line.damaged} damaged (W13*01) is more than the {line.quantity} received (W07-01)"
         )
-        raise _error("quantity-mismatch", message, index, "W13", 1)
+        raise body_error("quantity-mismatch", message, index, "W13", 1)
 
 
 def _received(lines: Sequence[_Line]) -> tuple[ReceivedLine, ...]:
@@ -245,49 +235,3 @@ def _returned(lines: Sequence[_Line]) -> tuple[ReturnedLine, ...]:
         if received.damaged:
             returned.append(ReturnedLine(received.sku, received.damaged, "damaged"))
     return tuple(returned)
-
-
-# --- element helpers ----------------------------------------------------------------------------------------
-
-
-# X12 "R" numbers may carry a decimal point ("3", "3.", "3.00"); a quantity is never a fraction.
-_WHOLE_NUMBER = re.compile(r"[0-9]+(\.0*)?")
-
-
-def _segment(tag: str, *elements: str) -> Segment:
-    """A segment without trailing empty elements (X12 forbids trailing element separators)."""
-    values = list(elements)
-    while values and values[-1] == "":
-        values.pop()
-    return Segment(tag, tuple(values))
-
-
-def _fit(element: str, value: str, maximum: int) -> str:
-    """``value`` when it fits the element; identifiers are never cut (a cut key names another receipt)."""
-    if not value:
-        raise ValueError(f"944 {element} must not be empty")
-    if len(value) > maximum:
-        raise ValueError(f"944 {element}: {value!r} is {len(value)} characters, the element allows {maximum}")
-    return value
-
-
-def _required(segment: Segment, position: int, index: int, what: str) -> str:
-    value = segment.element(position).strip()
-    if not value:
-        message = f"{segment.tag}-{position:02d} {what} is empty"
-        raise _error("missing-element", message, index, segment.tag, position)
-    return value
-
-
-def _whole(segment: Segment, position: int, index: int, what: str) -> int:
-    """A whole, non-negative number of units."""
-    text = segment.element(position).strip()
-    if not _WHOLE_NUMBER.fullmatch(text):
-        message = f"{what} {text!r} is not a whole, non-negative number"
-        raise _error("invalid-quantity", message, index, segment.tag, position)
-    return int(text.split(".")[0])
-
-
-def _error(rule: str, message: str, index: int, tag: str, element: int | None = None) -> X12Error:
-    """An error at body segment ``index``: ST is position 1 of the set, so the body starts at position 2."""
-    return X12Error(rule, message, segment_index=index + 2, segment_tag=tag, element=element)
