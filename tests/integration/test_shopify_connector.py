@@ -111,7 +111,7 @@ def rows(database_url: str, query: Any) -> list[Any]:
         engine.dispose()
 
 
-TOPICS = ["ORDERS_CANCELLED", "ORDERS_CREATE", "ORDERS_PAID", "ORDERS_UPDATED"]
+TOPICS = ["INVENTORY_LEVELS_UPDATE", "ORDERS_CANCELLED", "ORDERS_CREATE", "ORDERS_PAID", "ORDERS_UPDATED"]
 
 
 def test_connect_records_locations_and_subscribes_once(

@@ -19,13 +19,14 @@ from graphql import OperationDefinitionNode, parse, print_ast, validate
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crossdock.connectors.shopify.ids import to_gid
 from crossdock.connectors.shopify.input_handlers import read_order
 from crossdock.connectors.shopify.order_mapping import (
     OrderPayloadError,
     order_from_graphql,
     order_from_webhook,
 )
-from crossdock.connectors.shopify.topics import SUBSCRIBED_TOPICS
+from crossdock.connectors.shopify.topics import ORDER_TOPICS
 from crossdock.domain.orders import (
     FINANCIAL_STATUSES,
     Address,
@@ -57,7 +58,16 @@ def example(topic: str) -> dict[str, Any]:
 
 
 @needs_examples
-@pytest.mark.parametrize("topic", SUBSCRIBED_TOPICS)
+def test_shopifys_inventory_level_example_names_an_item_a_location_and_a_quantity() -> None:
+    payload = example("inventory_levels/update")
+    # What connectors/shopify/inventory_webhooks.py reads from it.
+    assert to_gid("InventoryItem", payload["inventory_item_id"]).startswith("gid://shopify/InventoryItem/")
+    assert to_gid("Location", payload["location_id"]).startswith("gid://shopify/Location/")
+    assert isinstance(payload["available"], int)
+
+
+@needs_examples
+@pytest.mark.parametrize("topic", ORDER_TOPICS)
 def test_shopifys_example_payload_of_each_subscribed_topic_maps_to_its_order(topic: str) -> None:
     order = order_from_webhook(example(topic))
 

@@ -67,6 +67,8 @@ def recompute(uow: UnitOfWork, settings: Settings, account_id: str, sku: str) ->
                     value = available_to_sell(target, feeding, positions, reservations, kept)
                     reason = f"{'+'.join(feeding)}"
                 levels += 1
+                if left_alone(uow, settings, shop.domain, location.location_id, item):
+                    continue
                 if uow.stock.want(
                     shop_id=shop_id,
                     location_id=location.location_id,
@@ -102,4 +104,16 @@ def _feeding(settings: Settings, account_id: str, location: ShopLocation) -> lis
             location.name in warehouse.shopify_locations
             or location.location_id in warehouse.shopify_locations
         )
+    )
+
+
+def left_alone(uow: UnitOfWork, settings: Settings, shop_domain: str, location_id: str, item_id: str) -> bool:
+    """In alert-only mode, a level with an open stock discrepancy keeps Shopify's value until an operator
+    resolves it (``flows.stock_discrepancies`` opens them)."""
+    if settings.inventory.on_discrepancy != "alert_only":
+        return False
+    subject = f"{shop_domain}/{location_id}/{item_id}"
+    return any(
+        problem.subject_id == subject
+        for problem in uow.exceptions.open_about(type="stock_discrepancy", subject_type="stock_level")
     )

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 # The catalog is where the application is composed: the core never imports a connector, so a connector's
 # handlers and jobs are registered from here.
-from crossdock.connectors.shopify import input_handlers, jobs, order_feedback, tracking_updates  # noqa: F401
+from crossdock.connectors.shopify import (  # noqa: F401
+    input_handlers,
+    inventory_webhooks,
+    jobs,
+    order_feedback,
+    tracking_updates,
+)
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
 from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
 from crossdock.flows import intake, order_dispatch, stock_levels, warehouse_feedback  # noqa: F401

@@ -253,6 +253,16 @@ class StockRepository:
         )
         return [_level(row) for row in rows]
 
+    def level(self, shop_id: int, location_id: str, inventory_item_id: str) -> ShopLevel | None:
+        row = self._connection.execute(
+            sa.select(shopify_stock_levels).where(
+                shopify_stock_levels.c.shop_id == shop_id,
+                shopify_stock_levels.c.location_id == location_id,
+                shopify_stock_levels.c.inventory_item_id == inventory_item_id,
+            )
+        ).one_or_none()
+        return None if row is None else _level(row)
+
     def levels(self, sku: str) -> builtins.list[ShopLevel]:
         rows = self._connection.execute(
             sa.select(shopify_stock_levels).where(shopify_stock_levels.c.sku == sku)

@@ -6,4 +6,7 @@ from __future__ import annotations
 # Every one carries the whole order: the hub reads the newest version from whichever arrives first.
 ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancelled")
 
-SUBSCRIBED_TOPICS = ORDER_TOPICS
+# A level changed in Shopify, by the hub or by anyone else (flows.stock_discrepancies tells them apart).
+INVENTORY_TOPICS = ("inventory_levels/update",)
+
+SUBSCRIBED_TOPICS = ORDER_TOPICS + INVENTORY_TOPICS
