@@ -10,6 +10,7 @@ from crossdock.connectors.shopify import (  # noqa: F401
     inventory_webhooks,
     jobs,
     order_feedback,
+    stock_push,
     tracking_updates,
 )
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
