@@ -207,6 +207,10 @@ def _route(
         row_id = uow.warehouse_orders.add(
             account_id=stored.account_id, order_id=stored.id, warehouse_id=warehouse.id, order=warehouse_order
         )
+        # The units are promised from the moment the order is placed at a warehouse: off sale (as Shopify
+        # already counts them) until the warehouse ships or cancels them.
+        reserved = reserve(uow, row_id, utc_now())
+        enqueue_recompute(uow, stored.account_id, reserved, f"routed-{row_id}")
         _enqueue_dispatch(uow, row_id, assignment.warehouse, "send", warehouse_order)
     return f"routed to {', '.join(a.warehouse for a in decision.assignments)}"
 
@@ -389,9 +393,6 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
             return sent.summary
         if action == "send" and current.status == PENDING:
             uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
-            # The units are promised from now on: off sale until the warehouse ships or cancels them.
-            reserved = reserve(uow, warehouse_order_id, utc_now())
-            enqueue_recompute(uow, placed.account_id, reserved, f"dispatch-{warehouse_order_id}")
         if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
             uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested")
         record(

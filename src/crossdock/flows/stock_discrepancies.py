@@ -10,13 +10,21 @@ from __future__ import annotations
 from typing import Literal
 
 from crossdock.config import Settings
-from crossdock.flows.stock_levels import enqueue_pushes
+from crossdock.flows.stock_levels import enqueue_pushes, recompute
+from crossdock.jobs.context import JobContext
+from crossdock.jobs.errors import FatalJobError
+from crossdock.jobs.queues import INVENTORY
+from crossdock.jobs.registry import job
 from crossdock.store.shops import ShopRecord
-from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.stock import ShopLevel
+from crossdock.store.types import utc_now
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 DISCREPANCY = "stock_discrepancy"
 
-Observation = Literal["not managed", "as known", "echo", "discrepancy"]
+Observation = Literal["not managed", "as known", "echo", "to verify"]
+
+VERIFY_LEVEL = "inventory.verify_level"
 
 
 def level_subject(shop_domain: str, location_id: str, inventory_item_id: str) -> str:
@@ -35,37 +43,76 @@ def observe_level(
     seen_in: str,
 ) -> Observation:
     """What Shopify holds at one level, seen in ``seen_in`` (a webhook, a comparison), in the caller's
-    transaction."""
+    transaction. A value that is neither what the hub set nor what it wants is judged a moment later
+    (``inventory.verify_level``): Shopify moves ``available`` itself when an order is placed or cancelled,
+    and that order's own input may still be on its way to the hub."""
     level = uow.stock.level(shop.id, location_id, inventory_item_id)
     if level is None:
         return "not managed"
     if level.available == value:
         return "as known"
+    uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=level.wanted == value)
     if level.wanted == value:
         # The hub's own push, seen before the push job recorded its answer.
-        uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=True)
         return "echo"
+    subject = level_subject(shop.domain, location_id, inventory_item_id)
+    uow.enqueue(
+        JobRequest(
+            job=VERIFY_LEVEL,
+            key=f"verify-{subject}-{value}-{utc_now().timestamp():.6f}",
+            args={
+                "shop_domain": shop.domain,
+                "location_id": location_id,
+                "inventory_item_id": inventory_item_id,
+                "value": value,
+                "seen_in": seen_in,
+            },
+            partition=f"{shop.account_id}:{level.sku}",
+        )
+    )
+    return "to verify"
+
+
+@job(VERIFY_LEVEL, queue=INVENTORY)
+def verify_level(
+    ctx: JobContext, shop_domain: str, location_id: str, inventory_item_id: str, value: int, seen_in: str
+) -> str:
+    """Recompute the SKU (orders the hub received meanwhile count), then judge Shopify's value."""
+    settings = ctx.runtime.settings
+    if settings is None:
+        raise FatalJobError("this process has no configuration")
+    with ctx.unit_of_work() as uow:
+        shop = uow.shops.by_domain(shop_domain)
+        level = uow.stock.level(shop.id, location_id, inventory_item_id) if shop else None
+        if shop is None or level is None:
+            return "not managed"
+        recompute(uow, settings, shop.account_id, level.sku)
+        level = uow.stock.level(shop.id, location_id, inventory_item_id)
+        assert level is not None
+        if level.wanted == value:
+            uow.commit()
+            return "explained (the hub wants the same)"
+        outcome = _discrepancy(uow, settings, shop, level, value, seen_in)
+        uow.commit()
+    return outcome
+
+
+def _discrepancy(
+    uow: UnitOfWork, settings: Settings, shop: ShopRecord, level: ShopLevel, value: int, seen_in: str
+) -> str:
     warehouse_wins = settings.inventory.on_discrepancy == "warehouse_wins"
     uow.exceptions.raise_(
         type=DISCREPANCY,
         severity="warning",
         subject_type="stock_level",
-        subject_id=level_subject(shop.domain, location_id, inventory_item_id),
-        message=f"{level.sku} at {shop.domain} location {location_id}: Shopify holds {value}, the hub had "
-        f"set {level.available if level.available is not None else 'nothing'} and wants {level.wanted} "
-        f"(seen in {seen_in}); "
+        subject_id=level_subject(shop.domain, level.location_id, level.inventory_item_id),
+        message=f"{level.sku} at {shop.domain} location {level.location_id}: Shopify holds {value}, the hub "
+        f"wants {level.wanted} (seen in {seen_in}); "
         + ("the warehouse's figure is set back" if warehouse_wins else "left as it is (alert only)"),
-        details={
-            "sku": level.sku,
-            "shopify": value,
-            "hub_last_set": level.available,
-            "wanted": level.wanted,
-            "seen_in": seen_in,
-        },
+        details={"sku": level.sku, "shopify": value, "wanted": level.wanted, "seen_in": seen_in},
         actions=["resolve", "ignore"],
         account_id=shop.account_id,
     )
-    uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=False)
     if warehouse_wins:
         enqueue_pushes(uow, {shop.domain})
     return "discrepancy"

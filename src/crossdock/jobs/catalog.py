@@ -15,5 +15,11 @@ from crossdock.connectors.shopify import (  # noqa: F401
 )
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
 from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
-from crossdock.flows import intake, order_dispatch, stock_levels, warehouse_feedback  # noqa: F401
+from crossdock.flows import (  # noqa: F401
+    intake,
+    order_dispatch,
+    stock_discrepancies,
+    stock_levels,
+    warehouse_feedback,
+)
 from crossdock.jobs import builtin, runner, schedules  # noqa: F401
