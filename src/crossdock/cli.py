@@ -13,7 +13,7 @@ import typer
 import crossdock
 from crossdock.config import ConfigError, Settings, example_config, load_settings
 from crossdock.logs import configure_logging
-from crossdock.operator_cli import bundles_app, orders_app, skus_app
+from crossdock.operator_cli import bundles_app, orders_app, skus_app, stock_app
 
 if TYPE_CHECKING:
     from crossdock.jobs.admin import JobAdmin
@@ -36,6 +36,7 @@ app.add_typer(x12_app, name="x12")
 app.add_typer(orders_app, name="orders")
 app.add_typer(skus_app, name="skus")
 app.add_typer(bundles_app, name="bundles")
+app.add_typer(stock_app, name="stock")
 
 _state: dict[str, Path | None] = {"config": None}
 

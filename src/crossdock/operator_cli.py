@@ -1,6 +1,7 @@
-"""`crossdock orders`, `crossdock skus` and `crossdock bundles`: what an operator reads of an order and
-fixes in an account's SKU mappings. The logic lives in crossdock.flows.order_report and
-crossdock.flows.sku_commands; this module parses the command line, opens the database and prints."""
+"""`crossdock orders`, `crossdock skus`, `crossdock bundles` and `crossdock stock`: what an operator reads
+of an order or of a SKU's stock, and fixes in an account's SKU mappings. The logic lives in
+crossdock.flows.order_report, crossdock.flows.stock_report and crossdock.flows.sku_commands; this module
+parses the command line, opens the database and prints."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ bundles_app = typer.Typer(
     "CSV file only (not in crossdock.toml).",
     no_args_is_help=True,
 )
+stock_app = typer.Typer(help="Read why a SKU shows what it shows in Shopify.", no_args_is_help=True)
 
 AccountOption = Annotated[str, typer.Option("--account", help="the account id, as in [[accounts]]")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON, for scripts")]
@@ -180,3 +182,22 @@ def bundles_list(account: AccountOption, as_json: JsonOption = False) -> None:
     typer.echo(
         json.dumps(bundles, indent=2, sort_keys=True) if as_json else "\n".join(bundle_listing(bundles))
     )
+
+
+@stock_app.command("show")
+def stock_show(
+    sku: Annotated[str, typer.Argument(help="the SKU (a bundle's shows its components)")],
+    account: AccountOption,
+    as_json: JsonOption = False,
+) -> None:
+    """Show, at each Shopify location selling the SKU, every term of its available-to-sell (each feeding
+    warehouse's stock less the units in flight, the safety stock), what the hub wants there and what Shopify
+    holds; then the last 20 ledger lines."""
+    from crossdock.flows.stock_report import report_text, stock_report
+
+    settings = _settings()
+    with _unit_of_work(settings) as uow:
+        report = stock_report(uow, settings, account, sku)
+    if report is None:
+        raise _fail(f"no SKU {sku} in account {account}", 1)
+    typer.echo(json.dumps(report, indent=2) if as_json else "\n".join(report_text(report)))
