@@ -94,3 +94,35 @@ def test_a_change_made_in_shopify_by_someone_else_is_reported_and_set_back(world
     (problem,) = wait_for(lambda: world.exceptions("stock_discrepancy"), "the stock_discrepancy exception")
     assert problem.details["shopify"] == 50 and problem.details["wanted"] == 20
     shows(world, "TENT-3P", 20, "the warehouse's figure set back")
+
+
+def held_for_stockout(world: World, gid: str) -> bool:
+    order = world.shopify_order(gid)
+    return any(
+        hold.reason == "INVENTORY_OUT_OF_STOCK"
+        for number in order.fulfillment_order_ids
+        for hold in world.shop.state.fulfillment_orders[number].holds
+    )
+
+
+def test_a_947_taking_promised_units_is_a_stockout_after_confirmation(world: World) -> None:
+    snapshot(world, {"STOVE-1": 5})
+    shows(world, "STOVE-1", 5, "the 846")
+    placed = world.place({"STOVE-1": 3})
+    world.reaches(placed["name"], "accepted")
+    shows(world, "STOVE-1", 2, "the reservation")
+    world.loop.call(lambda: world.site.simulation.adjust("STOVE-1", -4, "damaged"))
+    (problem,) = wait_for(lambda: world.exceptions("stockout_after_confirmation"), "the stockout exception")
+    assert placed["name"] in problem.message and problem.details["skus"] == ["STOVE-1"]
+    wait_for(lambda: held_for_stockout(world, placed["id"]), "the fulfillment order hold in Shopify")
+    shows(world, "STOVE-1", 0, "the stockout")
+
+
+def test_a_rejection_for_lack_of_stock_holds_the_order_and_zeroes_the_sku(world: World) -> None:
+    world.loop.call(lambda: world.site.simulation.set_stock("TENT-3P", 1))
+    placed = world.place({"TENT-3P": 2})
+    world.reaches(placed["name"], "rejected")
+    (problem,) = wait_for(lambda: world.exceptions("stockout_after_confirmation"), "the stockout exception")
+    assert "insufficient stock" in problem.details["cause"]
+    wait_for(lambda: held_for_stockout(world, placed["id"]), "the fulfillment order hold in Shopify")
+    shows(world, "TENT-3P", 0, "the stockout")

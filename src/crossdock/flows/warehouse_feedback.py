@@ -20,6 +20,7 @@ from crossdock.flows.stock_updates import (
     release_all,
     release_shipped,
 )
+from crossdock.flows.stockouts import declare_stockout, is_for_lack_of_stock, orders_short_after
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import ORDERS
@@ -65,6 +66,8 @@ def apply_warehouse_events(ctx: JobContext, warehouse: str, inbox_id: int) -> di
             event = entry.event
             if isinstance(event, STOCK_EVENTS):
                 stock_changed |= apply_stock_entry(uow, record_, entry)
+                if isinstance(event, wh.StockAdjusted) and event.quantity_change < 0:
+                    _stockouts_after_adjustment(uow, warehouse, event)
                 if isinstance(event, wh.StockSnapshot | wh.StockAdjusted | wh.ReceiptPosted):
                     continue
             key = getattr(event, "order_key", None)
@@ -177,6 +180,9 @@ def _apply_to_order(
             actions=["resolve", "ignore"],
             account_id=stored.account_id,
         )
+        if is_for_lack_of_stock(event.reason):
+            short = list(event.skus) or [line.sku for line in placed.order.lines]
+            declare_stockout(uow, placed, short, event.reason, event.occurred_at)
     if isinstance(event, wh.CancelRefused):
         shipments = [shipment.shipment_id for shipment in uow.shipments.of_warehouse_order(placed.id)]
         named = event.shipment_id or ", ".join(shipments) or "not shipped yet: being prepared"
@@ -244,3 +250,13 @@ def _correct_tracking(
 
 def _tracking_of(shipped: wh.Shipped) -> tuple[tuple[str, str | None], ...]:
     return tuple((parcel.tracking_number, parcel.carrier_code) for parcel in shipped.parcels)
+
+
+def _stockouts_after_adjustment(uow: UnitOfWork, warehouse: str, event: wh.StockAdjusted) -> None:
+    """A 947 that takes away units orders in flight hold: those orders cannot ship in full."""
+    for warehouse_order_id in orders_short_after(uow, warehouse, event.sku):
+        placed = uow.warehouse_orders.get(warehouse_order_id)
+        if placed is None or placed.status in ("shipped", "cancelled", "rejected"):
+            continue
+        why = f"a stock adjustment ({event.reason}, {event.quantity_change}) left too few units"
+        declare_stockout(uow, placed, [event.sku], why, event.occurred_at)

@@ -11,6 +11,7 @@ from crossdock.connectors.shopify import (  # noqa: F401
     jobs,
     order_feedback,
     stock_push,
+    stockout_holds,
     tracking_updates,
 )
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
