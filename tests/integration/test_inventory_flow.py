@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.jobs.enqueuer import DbosEnqueuer
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from tests.support.order_world import World, open_world, wait_for
 
 
@@ -126,3 +127,25 @@ def test_a_rejection_for_lack_of_stock_holds_the_order_and_zeroes_the_sku(world:
     assert "insufficient stock" in problem.details["cause"]
     wait_for(lambda: held_for_stockout(world, placed["id"]), "the fulfillment order hold in Shopify")
     shows(world, "TENT-3P", 0, "the stockout")
+
+
+def test_the_full_comparison_finds_a_change_no_webhook_told(world: World) -> None:
+    snapshot(world, {"STOVE-1": 9})
+    shows(world, "STOVE-1", 9, "the 846")
+    # Changed in Shopify without a webhook (a delivery lost for good).
+    state = world.shop.state
+    variant = state.variant_by_sku("STOVE-1")
+    assert variant is not None
+    (location,) = state.locations.values()
+    level = state.level(variant.inventory_item_id, location.id)
+    assert level is not None
+    level.set("available", 2)
+    with UnitOfWork(world.engine, DbosEnqueuer(world.jobs)) as uow:
+        uow.enqueue(
+            JobRequest(job="inventory.full_comparison", key="compare-now", args={"account_id": "acme"})
+        )
+        uow.commit()
+    (problem,) = wait_for(lambda: world.exceptions("stock_discrepancy"), "the discrepancy", timeout=60)
+    assert (problem.details["shopify"], problem.details["wanted"]) == (2, 9)
+    assert problem.details["seen_in"] == "the full comparison"
+    shows(world, "STOVE-1", 9, "the warehouse's figure set back")

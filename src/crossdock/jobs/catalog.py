@@ -9,6 +9,7 @@ from crossdock.connectors.shopify import (  # noqa: F401
     input_handlers,
     inventory_webhooks,
     jobs,
+    level_reads,
     order_feedback,
     stock_push,
     stockout_holds,
@@ -19,6 +20,7 @@ from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
 from crossdock.flows import (  # noqa: F401
     intake,
     order_dispatch,
+    stock_comparison,
     stock_discrepancies,
     stock_levels,
     warehouse_feedback,

@@ -263,6 +263,14 @@ class StockRepository:
         ).one_or_none()
         return None if row is None else _level(row)
 
+    def levels_of_shop(self, shop_id: int) -> builtins.list[ShopLevel]:
+        rows = self._connection.execute(
+            sa.select(shopify_stock_levels)
+            .where(shopify_stock_levels.c.shop_id == shop_id)
+            .order_by(shopify_stock_levels.c.location_id, shopify_stock_levels.c.inventory_item_id)
+        )
+        return [_level(row) for row in rows]
+
     def levels(self, sku: str) -> builtins.list[ShopLevel]:
         rows = self._connection.execute(
             sa.select(shopify_stock_levels).where(shopify_stock_levels.c.sku == sku)
