@@ -202,6 +202,10 @@ class ShopSettings(_Section):
     )
     access_token: SecretStr | None = Field(default=None, description="the Admin API access token")
     app_secret: SecretStr | None = Field(default=None, description="the app's client secret")
+    # The merchant installed crossdock as the store's fulfillment service: the warehouse's location belongs
+    # to the app, and the merchant's fulfillment and cancellation requests on fulfillment orders come to
+    # crossdock, which accepts or rejects them as the warehouse answers the order.
+    fulfillment_service: bool = False
 
     @property
     def base_url(self) -> str:

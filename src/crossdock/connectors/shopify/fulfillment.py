@@ -120,6 +120,9 @@ class _FulfillmentOrder:
     status: str
     location_gid: str | None
     lines: tuple[_Line, ...]
+    # Where the merchant's requests to the location's fulfillment service stand (UNSUBMITTED, SUBMITTED,
+    # CANCELLATION_REQUESTED…): what fulfillment-service mode answers.
+    request_status: str
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,13 @@ async def _read_order(client: ShopifyClient, order_gid: str) -> _OrderState:
                 lines += await _remaining_lines(client, node["id"], line_page["pageInfo"]["endCursor"])
             location = (node.get("assignedLocation") or {}).get("location") or {}
             fulfillment_orders.append(
-                _FulfillmentOrder(node["id"], node["status"], location.get("id"), tuple(lines))
+                _FulfillmentOrder(
+                    node["id"],
+                    node["status"],
+                    location.get("id"),
+                    tuple(lines),
+                    node["requestStatus"],
+                )
             )
         if not page["pageInfo"]["hasNextPage"]:
             return _OrderState(tuple(fulfillment_orders), fulfillments)

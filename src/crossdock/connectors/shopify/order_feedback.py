@@ -4,6 +4,10 @@ and each status change is published on the order (the ``crossdock.status`` metaf
 Both jobs run on the shop-calls queue, partitioned by shop, and read everything from the database: a job
 repeated after a crash finds the fulfillment it created (``fulfillment.fulfil_shipment`` matches it by
 tracking number) or publishes the status the order has now.
+
+When the shop has crossdock as its fulfillment service, publishing the status also answers the merchant's
+waiting requests on the order's fulfillment orders (``fulfillment_service.answer_requests``), with the
+warehouse's reason from the order's open exception when it rejected the order or refused to cancel it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,11 @@ from __future__ import annotations
 from crossdock.config import Settings
 from crossdock.connectors.shopify.clients import run_sync, shop_client
 from crossdock.connectors.shopify.fulfillment import ShipmentToFulfil, fulfil_shipment, publish_status
+from crossdock.connectors.shopify.fulfillment_service import (
+    REFUSING_CANCEL_STATUS,
+    REJECTING_STATUS,
+    answer_requests,
+)
 from crossdock.connectors.shopify.tracking_companies import tracking_company
 from crossdock.domain.order_validation import resolve_lines
 from crossdock.domain.shipment_mapping import shopify_units
@@ -19,6 +28,12 @@ from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import SHOP_CALLS
 from crossdock.jobs.registry import job
+from crossdock.store.orders import StoredOrder
+from crossdock.store.unit_of_work import UnitOfWork
+
+FULFILLMENT_REQUEST_ANSWERED = "fulfillment_request_answered"
+# The exception the warehouse feedback opens on the order for each answer that needs a reason.
+_REASON_EXCEPTION = {REJECTING_STATUS: "warehouse_rejected", REFUSING_CANCEL_STATUS: "cancel_refused"}
 
 
 def _settings(ctx: JobContext) -> Settings:
@@ -136,4 +151,32 @@ def publish_order_status(ctx: JobContext, order_id: int) -> str:
         detail += f" ({', '.join(sorted(state.holds))})"
     client = shop_client(settings, ctx.runtime.engine, shop.domain)
     run_sync(publish_status(client, stored.order.shopify_global_id, state.status, detail))
-    return f"published {state.status}"
+    _, shop_settings = settings.shop(shop.domain)
+    if not shop_settings.fulfillment_service:
+        return f"published {state.status}"
+    with ctx.unit_of_work() as uow:
+        reason = _warehouse_reason(uow, stored, state.status)
+    answered = run_sync(answer_requests(client, stored.order.shopify_global_id, state.status, reason))
+    if not answered:
+        return f"published {state.status}; no request to answer"
+    message = " ".join(answered)
+    with ctx.unit_of_work() as uow:
+        record(
+            uow, stored, FULFILLMENT_REQUEST_ANSWERED, message, {"status": state.status, "answers": answered}
+        )
+        uow.commit()
+    return f"published {state.status}; {message}"
+
+
+def _warehouse_reason(uow: UnitOfWork, stored: StoredOrder, status: str) -> str | None:
+    """The message of the order's open exception saying why the warehouse rejected the order or refused to
+    cancel it, when the status is one of those and the exception is still open."""
+    exception_type = _REASON_EXCEPTION.get(status)
+    if exception_type is None:
+        return None
+    about_order = [
+        found
+        for found in uow.exceptions.open_about(type=exception_type, subject_type="order")
+        if found.subject_id == str(stored.id)
+    ]
+    return about_order[0].message if about_order else None
