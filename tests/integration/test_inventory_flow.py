@@ -145,7 +145,11 @@ def test_the_full_comparison_finds_a_change_no_webhook_told(world: World) -> Non
             JobRequest(job="inventory.full_comparison", key="compare-now", args={"account_id": "acme"})
         )
         uow.commit()
-    (problem,) = wait_for(lambda: world.exceptions("stock_discrepancy"), "the discrepancy", timeout=60)
+    (problem,) = wait_for(
+        lambda: [p for p in world.exceptions("stock_discrepancy") if p.details["sku"] == "STOVE-1"],
+        "the discrepancy",
+        timeout=60,
+    )
     assert (problem.details["shopify"], problem.details["wanted"]) == (2, 9)
     assert problem.details["seen_in"] == "the full comparison"
     shows(world, "STOVE-1", 9, "the warehouse's figure set back")

@@ -16,7 +16,7 @@ from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 # Jobs the shop side implements (connectors.shopify registers them); the order flow only names them.
-PUBLISH_ORDER_STATUS = "shop.publish_order_status"
+PUBLISH_ORDER_STATUSES = "shop.publish_order_statuses"
 FULFIL_SHIPMENT = "shop.fulfil_shipment"
 UPDATE_TRACKING = "shop.update_tracking"
 
@@ -63,16 +63,17 @@ def apply_status_event(
     if new.status != stored.state.status:
         shop = uow.shops.by_id(stored.shop_id)
         assert shop is not None, "an order's shop row is never removed"
-        # The job publishes whatever the status is when it runs; the key only has to be new for each change
-        # (a status can come back: held, released, held again), and the transaction makes it happen once.
-        uow.enqueue(
-            JobRequest(
-                job=PUBLISH_ORDER_STATUS,
-                key=f"order-{stored.id}-status-{new.status}-{utc_now().timestamp():.6f}",
-                args={"order_id": stored.id},
-                partition=shop.domain,
+        # One publishing job per shop at a time takes every order whose status changed meanwhile: support
+        # sees statuses within seconds, and Shopify gets a few batched calls instead of one per change.
+        if uow.shops.request_status_publish(shop.id):
+            uow.enqueue(
+                JobRequest(
+                    job=PUBLISH_ORDER_STATUSES,
+                    key=f"publish-statuses-{shop.id}-{utc_now().timestamp():.6f}",
+                    args={"shop_domain": shop.domain},
+                    partition=shop.domain,
+                )
             )
-        )
     return new
 
 

@@ -22,7 +22,7 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 DISCREPANCY = "stock_discrepancy"
 
-Observation = Literal["not managed", "as known", "echo", "to verify"]
+Observation = Literal["not managed", "as known", "first seen", "echo", "to verify"]
 
 VERIFY_LEVEL = "inventory.verify_level"
 
@@ -51,6 +51,11 @@ def observe_level(
         return "not managed"
     if level.available == value:
         return "as known"
+    if level.available is None:
+        # The hub never knew this level's value: nothing it set was changed. Known now; a push that is due
+        # compares against it.
+        uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=False)
+        return "first seen"
     uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=level.wanted == value)
     if level.wanted == value:
         # The hub's own push, seen before the push job recorded its answer.

@@ -8,6 +8,7 @@ the newer version wins, and an older one can never overwrite it.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -130,6 +131,25 @@ class OrderRepository:
     def count_by_status(self) -> dict[str, int]:
         rows = self._connection.execute(sa.select(orders.c.status, sa.func.count()).group_by(orders.c.status))
         return {status: int(count) for status, count in rows}
+
+    def unpublished(self, shop_id: int, limit: int) -> builtins.list[StoredOrder]:
+        """The shop's orders whose status Shopify does not show yet, oldest change first."""
+        rows = self._connection.execute(
+            sa.select(orders.c.id)
+            .where(
+                orders.c.shop_id == shop_id,
+                sa.or_(orders.c.published_status.is_(None), orders.c.published_status != orders.c.status),
+            )
+            .order_by(orders.c.updated_at)
+            .limit(limit)
+        )
+        found = [self.by_id(int(row.id)) for row in rows]
+        return [order for order in found if order is not None]
+
+    def mark_published(self, order_id: int, status: str) -> None:
+        self._connection.execute(
+            sa.update(orders).where(orders.c.id == order_id).values(published_status=status)
+        )
 
 
 def state_to_document(state: OrderState) -> dict[str, object]:

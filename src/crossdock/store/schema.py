@@ -39,6 +39,8 @@ shops = sa.Table(
     sa.Column("domain", sa.String(255), nullable=False, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    # Set while a job publishing this shop's order statuses is queued: status changes in between join it.
+    sa.Column("status_publish_pending", sa.Boolean, nullable=False, default=False),
 )
 
 warehouses = sa.Table(
@@ -241,6 +243,8 @@ orders = sa.Table(
     sa.Column("status", sa.String(30), nullable=False, default="received"),
     # The whole canonical state (status, holds, the status a pending cancellation was asked from).
     sa.Column("state", JsonDocument, nullable=True),
+    # The status last written on the Shopify order (its crossdock.status metafield); differs while due.
+    sa.Column("published_status", sa.String(30), nullable=True),
     sa.Column("document", JsonDocument, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
@@ -451,4 +455,6 @@ shopify_stock_levels = sa.Table(
     sa.Column("pushed_at", UtcDateTime(), nullable=True),
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    # The push takes a shop's due levels oldest change first.
+    sa.Index(None, "shop_id", "updated_at"),
 )

@@ -98,3 +98,19 @@ class ShopRepository:
             .order_by(shops.c.id)
         )
         return [ShopRecord(**row._mapping) for row in rows]
+
+    def request_status_publish(self, shop_id: int) -> bool:
+        """Mark that the shop has order statuses to publish; True when no publishing job was queued yet
+        (the caller enqueues one), False when the queued one will take this change too."""
+        updated = self._connection.execute(
+            sa.update(shops)
+            .where(shops.c.id == shop_id, shops.c.status_publish_pending.is_(False))
+            .values(status_publish_pending=True)
+        )
+        return updated.rowcount == 1
+
+    def clear_status_publish(self, shop_id: int) -> None:
+        """A publishing job starts: changes from now on need a job of their own."""
+        self._connection.execute(
+            sa.update(shops).where(shops.c.id == shop_id).values(status_publish_pending=False)
+        )

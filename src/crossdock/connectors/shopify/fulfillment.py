@@ -365,27 +365,36 @@ def _single_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# metafieldsSet takes at most 25 metafields; each order's status takes two.
+STATUSES_PER_CALL = 12
+
+
 async def publish_status(client: ShopifyClient, order_gid: str, status: str, detail: str) -> None:
     """Write the hub's canonical status of the order (``crossdock.status``) and a line for people saying more
     (``crossdock.status_detail``; the status itself when there is nothing more to say)."""
-    value = _single_line(status)
-    if not value:
-        raise ValueError("the status to publish is blank")
-    await client.execute(
-        "OrderStatusMetafieldSet",
-        {
-            "metafields": [
-                {
-                    "ownerId": order_gid,
-                    "namespace": STATUS_NAMESPACE,
-                    "key": key,
-                    "type": STATUS_TYPE,
-                    "value": text,
-                }
-                for key, text in ((STATUS_KEY, value), (STATUS_DETAIL_KEY, _single_line(detail) or value))
-            ]
-        },
-    )
+    await publish_statuses(client, [(order_gid, status, detail)])
+
+
+async def publish_statuses(client: ShopifyClient, statuses: Sequence[tuple[str, str, str]]) -> None:
+    """``publish_status`` for up to STATUSES_PER_CALL orders (order GID, status, detail) in one call."""
+    if not 0 < len(statuses) <= STATUSES_PER_CALL:
+        raise ValueError(f"publish 1 to {STATUSES_PER_CALL} statuses a call, not {len(statuses)}")
+    metafields = []
+    for order_gid, status, detail in statuses:
+        value = _single_line(status)
+        if not value:
+            raise ValueError(f"the status to publish for {order_gid} is blank")
+        metafields += [
+            {
+                "ownerId": order_gid,
+                "namespace": STATUS_NAMESPACE,
+                "key": key,
+                "type": STATUS_TYPE,
+                "value": text,
+            }
+            for key, text in ((STATUS_KEY, value), (STATUS_DETAIL_KEY, _single_line(detail) or value))
+        ]
+    await client.execute("OrderStatusMetafieldSet", {"metafields": metafields})
 
 
 # -- fulfillment-service mode -------------------------------------------------------------------------------

@@ -13,8 +13,15 @@ warehouse's reason from the order's open exception when it rejected the order or
 from __future__ import annotations
 
 from crossdock.config import Settings
+from crossdock.connectors.shopify.client import ShopifyClient
 from crossdock.connectors.shopify.clients import run_sync, shop_client
-from crossdock.connectors.shopify.fulfillment import ShipmentToFulfil, fulfil_shipment, publish_status
+from crossdock.connectors.shopify.fulfillment import (
+    STATUSES_PER_CALL,
+    ShipmentToFulfil,
+    fulfil_shipment,
+    publish_status,
+    publish_statuses,
+)
 from crossdock.connectors.shopify.fulfillment_service import (
     REFUSING_CANCEL_STATUS,
     REJECTING_STATUS,
@@ -23,7 +30,7 @@ from crossdock.connectors.shopify.fulfillment_service import (
 from crossdock.connectors.shopify.tracking_companies import tracking_company
 from crossdock.domain.order_validation import resolve_lines
 from crossdock.domain.shipment_mapping import shopify_units
-from crossdock.flows.order_progress import FULFIL_SHIPMENT, PUBLISH_ORDER_STATUS, record
+from crossdock.flows.order_progress import FULFIL_SHIPMENT, PUBLISH_ORDER_STATUSES, record
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import SHOP_CALLS
@@ -136,8 +143,49 @@ def fulfil_recorded_shipment(ctx: JobContext, shipment_row_id: int) -> str:
     return outcome_text
 
 
-@job(PUBLISH_ORDER_STATUS, queue=SHOP_CALLS)
+# A publishing job stops after this many calls even if statuses keep changing: the changes made while it ran
+# have a job of their own queued (the shop's flag was set again).
+_MAX_STATUS_CALLS = 50
+
+
+@job(PUBLISH_ORDER_STATUSES, queue=SHOP_CALLS)
+def publish_order_statuses(ctx: JobContext, shop_domain: str) -> dict[str, int]:
+    """Publish every order of the shop whose status Shopify does not show yet, STATUSES_PER_CALL per call."""
+    settings = _settings(ctx)
+    with ctx.unit_of_work() as uow:
+        shop = uow.shops.by_domain(shop_domain)
+        if shop is None:
+            raise FatalJobError(f"no shop {shop_domain} in the database")
+        uow.shops.clear_status_publish(shop.id)
+        uow.commit()
+    client = shop_client(settings, ctx.runtime.engine, shop.domain)
+    _, shop_settings = settings.shop(shop.domain)
+    published = calls = 0
+    while calls < _MAX_STATUS_CALLS:
+        with ctx.unit_of_work() as uow:
+            pending = uow.orders.unpublished(shop.id, STATUSES_PER_CALL)
+        if not pending:
+            break
+        run_sync(
+            publish_statuses(
+                client,
+                [(order.order.shopify_global_id, order.state.status, _detail(order)) for order in pending],
+            )
+        )
+        calls += 1
+        with ctx.unit_of_work() as uow:
+            for order in pending:
+                uow.orders.mark_published(order.id, order.state.status)
+            uow.commit()
+        published += len(pending)
+        if shop_settings.fulfillment_service:
+            for order in pending:
+                _answer_requests(ctx, client, order)
+    return {"published": published, "calls": calls}
+
+
 def publish_order_status(ctx: JobContext, order_id: int) -> str:
+    """Publish one order's status now (and, in fulfillment-service mode, answer its requests)."""
     settings = _settings(ctx)
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(order_id)
@@ -145,27 +193,44 @@ def publish_order_status(ctx: JobContext, order_id: int) -> str:
             raise FatalJobError(f"no order {order_id}")
         shop = uow.shops.by_id(stored.shop_id)
         assert shop is not None
-    state = stored.state
-    detail = state.status.replace("_", " ")
-    if state.holds:
-        detail += f" ({', '.join(sorted(state.holds))})"
     client = shop_client(settings, ctx.runtime.engine, shop.domain)
-    run_sync(publish_status(client, stored.order.shopify_global_id, state.status, detail))
+    run_sync(publish_status(client, stored.order.shopify_global_id, stored.state.status, _detail(stored)))
+    with ctx.unit_of_work() as uow:
+        uow.orders.mark_published(stored.id, stored.state.status)
+        uow.commit()
     _, shop_settings = settings.shop(shop.domain)
     if not shop_settings.fulfillment_service:
-        return f"published {state.status}"
-    with ctx.unit_of_work() as uow:
-        reason = _warehouse_reason(uow, stored, state.status)
-    answered = run_sync(answer_requests(client, stored.order.shopify_global_id, state.status, reason))
+        return f"published {stored.state.status}"
+    answered = _answer_requests(ctx, client, stored)
     if not answered:
-        return f"published {state.status}; no request to answer"
-    message = " ".join(answered)
+        return f"published {stored.state.status}; no request to answer"
+    return f"published {stored.state.status}; {' '.join(answered)}"
+
+
+def _detail(stored: StoredOrder) -> str:
+    detail = stored.state.status.replace("_", " ")
+    if stored.state.holds:
+        detail += f" ({', '.join(sorted(stored.state.holds))})"
+    return detail
+
+
+def _answer_requests(ctx: JobContext, client: ShopifyClient, stored: StoredOrder) -> list[str]:
+    """Fulfillment-service mode: answer the order's pending requests as its status says, on the timeline."""
+    status = stored.state.status
     with ctx.unit_of_work() as uow:
-        record(
-            uow, stored, FULFILLMENT_REQUEST_ANSWERED, message, {"status": state.status, "answers": answered}
-        )
-        uow.commit()
-    return f"published {state.status}; {message}"
+        reason = _warehouse_reason(uow, stored, status)
+    answered = run_sync(answer_requests(client, stored.order.shopify_global_id, status, reason))
+    if answered:
+        with ctx.unit_of_work() as uow:
+            record(
+                uow,
+                stored,
+                FULFILLMENT_REQUEST_ANSWERED,
+                " ".join(answered),
+                {"status": status, "answers": answered},
+            )
+            uow.commit()
+    return answered
 
 
 def _warehouse_reason(uow: UnitOfWork, stored: StoredOrder, status: str) -> str | None:
