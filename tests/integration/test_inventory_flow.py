@@ -4,8 +4,10 @@ made in Shopify by someone else is reported and set back."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +155,31 @@ def test_the_full_comparison_finds_a_change_no_webhook_told(world: World) -> Non
     assert (problem.details["shopify"], problem.details["wanted"]) == (2, 9)
     assert problem.details["seen_in"] == "the full comparison"
     shows(world, "STOVE-1", 9, "the warehouse's figure set back")
+
+
+def test_in_alert_only_mode_a_change_made_in_shopify_is_reported_and_left(
+    tmp_path: Path, database_url: str
+) -> None:
+    alert_only = '[inventory]\non_discrepancy = "alert_only"\n'
+    with open_world(tmp_path, database_url, shopify_locations=True, extra_config=alert_only) as world:
+        snapshot(world, {"TENT-3P": 20})
+        shows(world, "TENT-3P", 20, "the 846")
+        world.control(
+            "POST", "/inventory", {"sku": "TENT-3P", "location": "East Coast Fulfilment", "available": 50}
+        )
+        (problem,) = wait_for(
+            lambda: world.exceptions("stock_discrepancy"), "the stock_discrepancy exception"
+        )
+        assert "left as it is" in problem.message
+        # The warehouse's next report does not overwrite the value set in Shopify while the problem is open.
+        world.loop.call(lambda: world.site.simulation.adjust("TENT-3P", -1, "damaged"))
+        wait_for(
+            lambda: any(entry.kind == "adjustment" for entry in _ledger(world, "TENT-3P")), "the 947 applied"
+        )
+        time.sleep(2)
+        assert shopify_available(world, "TENT-3P") == 50
+
+
+def _ledger(world: World, sku: str) -> list[Any]:
+    with UnitOfWork(world.engine) as uow:
+        return list(uow.stock.ledger(sku))

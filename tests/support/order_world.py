@@ -216,9 +216,11 @@ class World:
 
 
 @contextmanager
-def open_world(tmp_path: Path, database_url: str, *, shopify_locations: bool = False) -> Iterator[World]:
+def open_world(
+    tmp_path: Path, database_url: str, *, shopify_locations: bool = False, extra_config: str = ""
+) -> Iterator[World]:
     """Both sandboxes and the hub wired together; with ``shopify_locations``, the warehouse feeds the
-    Shopify location's stock."""
+    Shopify location's stock; ``extra_config`` is appended to the hub's crossdock.toml."""
     state = ShopState(ShopInfo(7, "Acme Outdoor", DOMAIN))
     location = state.add_location("East Coast Fulfilment")
     state.add_product(
@@ -274,6 +276,8 @@ receiver_id = "{PARTNER.receiver_id}"
 usage = "T"
 poll_interval_seconds = 1
 stable_seconds = 0
+
+{extra_config}
 """
                 )
             environ = {

@@ -56,10 +56,13 @@ def observe_level(
         # compares against it.
         uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=False)
         return "first seen"
-    uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=level.wanted == value)
     if level.wanted == value:
         # The hub's own push, seen before the push job recorded its answer.
+        uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=True)
         return "echo"
+    # Until it is judged, nothing pushes over it (a push queued earlier would otherwise set the hub's figure
+    # back before anyone knew whether it should).
+    uow.stock.hold_at(shop.id, location_id, inventory_item_id, value)
     subject = level_subject(shop.domain, location_id, inventory_item_id)
     uow.enqueue(
         JobRequest(
@@ -120,4 +123,6 @@ def _discrepancy(
     )
     if warehouse_wins:
         enqueue_pushes(uow, {shop.domain})
+    else:
+        uow.stock.hold_at(shop.id, level.location_id, level.inventory_item_id, value)
     return "discrepancy"

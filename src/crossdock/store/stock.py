@@ -277,6 +277,19 @@ class StockRepository:
         )
         return [_level(row) for row in rows]
 
+    def hold_at(self, shop_id: int, location_id: str, inventory_item_id: str, value: int) -> None:
+        """Shopify holds ``value`` and the hub wants it kept there until it has judged the change (nothing is
+        due meanwhile)."""
+        self._connection.execute(
+            sa.update(shopify_stock_levels)
+            .where(
+                shopify_stock_levels.c.shop_id == shop_id,
+                shopify_stock_levels.c.location_id == location_id,
+                shopify_stock_levels.c.inventory_item_id == inventory_item_id,
+            )
+            .values(available=value, wanted=value, read_at=utc_now(), updated_at=utc_now())
+        )
+
     def set_known(
         self, shop_id: int, location_id: str, inventory_item_id: str, available: int, *, pushed: bool
     ) -> None:
