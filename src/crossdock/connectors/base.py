@@ -15,6 +15,7 @@ events (``read``) is pure and can be repeated, so a document is re-read from the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -151,6 +152,11 @@ class OrderSink(Protocol):
 
     async def cancel_order(self, order: WarehouseOrder) -> Sent:
         """Ask the warehouse to cancel; the answer arrives later as CancelConfirmed or CancelRefused."""
+        ...
+
+    def connection(self) -> AbstractAsyncContextManager[None]:
+        """One connection the calls made inside share (several orders sent over one SFTP session); a
+        connector without connections returns a context that does nothing."""
         ...
 
 

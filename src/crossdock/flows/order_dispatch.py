@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crossdock.config import AccountSettings, Settings
+from crossdock.connectors.base import OrderSink, Sent, WarehouseUnavailable
 from crossdock.domain import order_status as status
 from crossdock.domain.order_validation import LineResolution, address_problems, resolve_lines
 from crossdock.domain.orders import Order
@@ -33,7 +34,7 @@ from crossdock.jobs.registry import job
 from crossdock.store.orders import StoredOrder
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
-from crossdock.store.warehouse_orders import CANCELLED, PENDING
+from crossdock.store.warehouse_orders import CANCELLED, PENDING, StoredWarehouseOrder
 
 ADVANCE = "orders.advance"
 DISPATCH = "orders.dispatch"
@@ -371,7 +372,49 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
             record(uow, stored, "dispatch_skipped", text, {"warehouse": placed.warehouse_code})
             uow.commit()
         return text
+    if action == "send" and placed.status == PENDING:
+        return _send_batch(ctx, connector, placed)
     sent = asyncio.run(call(placed.order))
+    _after(ctx, placed, action, sent)
+    return sent.summary
+
+
+# Orders sent over one connection by one dispatch job: the warehouse's other pending orders go with it.
+SEND_BATCH = 100
+
+
+def _send_batch(ctx: JobContext, connector: OrderSink, placed: StoredWarehouseOrder) -> str:
+    """Send this order and the warehouse's other pending ones over one connection (one SFTP session for
+    many 940s), then record each. Their own dispatch jobs, when they run, find them sent."""
+    with ctx.unit_of_work() as uow:
+        others = [
+            other
+            for other in uow.warehouse_orders.pending(placed.warehouse_id, limit=SEND_BATCH)
+            if other.id != placed.id
+        ]
+    batch = [placed, *others]
+
+    async def send_all() -> list[tuple[StoredWarehouseOrder, Sent]]:
+        done: list[tuple[StoredWarehouseOrder, Sent]] = []
+        async with connector.connection():
+            for each in batch:
+                try:
+                    done.append((each, await connector.send_order(each.order)))
+                except WarehouseUnavailable:
+                    if each.id == placed.id:
+                        raise
+                    break  # the others wait for their own jobs
+        return done
+
+    done = asyncio.run(send_all())
+    for each, sent in done:
+        _after(ctx, each, "send", sent)
+    return f"{len(done)} order(s) sent to {placed.warehouse_code} over one connection"
+
+
+def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sent) -> None:
+    """Record what a dispatch did, in the order's transaction."""
+    warehouse_order_id = placed.id
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(placed.order_id, for_update=True)
         assert stored is not None
@@ -390,7 +433,7 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
             )
             _enqueue_dispatch(uow, warehouse_order_id, placed.warehouse_code, "cancel", placed.order)
             uow.commit()
-            return sent.summary
+            return
         if action == "send" and current.status == PENDING:
             uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
         if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
@@ -405,7 +448,6 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
         if action == "send":
             apply_status_event(uow, stored, status.Dispatched(), cause=f"sent to {placed.warehouse_code}")
         uow.commit()
-    return sent.summary
 
 
 # --- helpers ----------------------------------------------------------------------------------------------

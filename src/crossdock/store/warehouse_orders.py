@@ -82,6 +82,16 @@ class WarehouseOrderRepository:
         )
         return [_stored(row) for row in rows]
 
+    def pending(self, warehouse_id: int, limit: int) -> list[StoredWarehouseOrder]:
+        """The warehouse's orders recorded but not sent yet, oldest first."""
+        rows = self._connection.execute(
+            self._select()
+            .where(warehouse_orders.c.warehouse_id == warehouse_id, warehouse_orders.c.status == PENDING)
+            .order_by(warehouse_orders.c.id)
+            .limit(limit)
+        )
+        return [_stored(row) for row in rows]
+
     def set_status(
         self, warehouse_order_id: int, status: str, *, sent: bool = False, reference: str | None = None
     ) -> None:

@@ -16,9 +16,10 @@ it calls ``settle``, which archives a file, or moves it to the error folder when
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 
 from crossdock.config import WarehouseSettings, X12PartnerSettings
@@ -88,8 +89,31 @@ class X12Warehouse:
         self.key = key
         self.settings = settings
         self._unit_of_work = unit_of_work
-        self._mailbox = mailbox or (lambda: SftpMailbox(settings.sftp))
+        self._new_mailbox = mailbox or (lambda: SftpMailbox(settings.sftp))
+        # While a shared connection is open (``connection()``), every call uses it instead of its own.
+        self._shared: SftpMailbox | None = None
         self._clock = clock
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[None]:
+        """One SFTP session for every call made inside (the order flow sends a batch of orders over one)."""
+        if self._shared is not None:
+            yield
+            return
+        async with self._new_mailbox() as mailbox:
+            self._shared = mailbox
+            try:
+                yield
+            finally:
+                self._shared = None
+
+    @contextlib.asynccontextmanager
+    async def _mailbox(self) -> AsyncIterator[SftpMailbox]:
+        if self._shared is not None:
+            yield self._shared
+            return
+        async with self._new_mailbox() as mailbox:
+            yield mailbox
 
     @property
     def partner(self) -> X12PartnerSettings:
