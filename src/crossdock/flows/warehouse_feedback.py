@@ -3,9 +3,11 @@ status through the mapping table (``domain.status_mapping``), each shipment is r
 Shopify fulfillment, and a refusal (a rejected order, a refused cancellation) becomes an exception that says
 what happened.
 
-A connector journals the events of one stored document and, in the same transaction, enqueues
-``warehouse.apply_events`` for it (``enqueue_application``). Applying twice changes nothing: the status
-machine takes an event twice as once, and a shipment is keyed by its warehouse and shipment id.
+A connector journals the events of one stored document and applies them in the same transaction
+(``apply_journaled``; the ``warehouse.apply_events`` job does the same for a document journaled earlier).
+Applying twice changes nothing: the status machine takes an event twice as once, and a shipment is keyed by
+its warehouse and shipment id. Documents may be applied in another order than they arrived (two files
+processed at once): progress only moves forward, and stock reports are ordered by their own times.
 """
 
 from __future__ import annotations
@@ -41,57 +43,52 @@ _WAREHOUSE_ORDER_STATUS: dict[type[wh.WarehouseEvent], str] = {
 }
 
 
-def enqueue_application(uow: UnitOfWork, warehouse: str, inbox_id: int) -> None:
-    uow.enqueue(
-        JobRequest(
-            job=APPLY_EVENTS,
-            key=f"apply-{warehouse}-{inbox_id}",
-            args={"warehouse": warehouse, "inbox_id": inbox_id},
-            # One warehouse's documents are applied in the order they were stored.
-            partition=f"warehouse:{warehouse}",
-        )
-    )
-
-
 @job(APPLY_EVENTS, queue=ORDERS)
 def apply_warehouse_events(ctx: JobContext, warehouse: str, inbox_id: int) -> dict[str, int]:
+    with ctx.unit_of_work() as uow:
+        counts = apply_journaled(uow, warehouse, inbox_id)
+        uow.commit()
+    return counts
+
+
+def apply_journaled(uow: UnitOfWork, warehouse: str, inbox_id: int) -> dict[str, int]:
+    """Apply the events journaled from one stored document, in the caller's transaction (a connector calls
+    it in the transaction that journals them: what a document says is applied together with it)."""
     applied = 0
     unknown = 0
-    with ctx.unit_of_work() as uow:
-        record_ = uow.warehouses.by_code(warehouse)
-        if record_ is None:
-            raise FatalJobError(f"warehouse {warehouse!r} is not in the database")
-        stock_changed: set[str] = set()
-        for entry in uow.warehouse_events.list(record_.id, inbox_id=inbox_id):
-            event = entry.event
-            if isinstance(event, STOCK_EVENTS):
-                stock_changed |= apply_stock_entry(uow, record_, entry)
-                if isinstance(event, wh.StockAdjusted) and event.quantity_change < 0:
-                    _stockouts_after_adjustment(uow, warehouse, event)
-                if isinstance(event, wh.StockSnapshot | wh.StockAdjusted | wh.ReceiptPosted):
-                    continue
-            key = getattr(event, "order_key", None)
-            if not key:
+    record_ = uow.warehouses.by_code(warehouse)
+    if record_ is None:
+        raise FatalJobError(f"warehouse {warehouse!r} is not in the database")
+    stock_changed: set[str] = set()
+    for entry in uow.warehouse_events.list(record_.id, inbox_id=inbox_id):
+        event = entry.event
+        if isinstance(event, STOCK_EVENTS):
+            stock_changed |= apply_stock_entry(uow, record_, entry)
+            if isinstance(event, wh.StockAdjusted) and event.quantity_change < 0:
+                _stockouts_after_adjustment(uow, warehouse, event)
+            if isinstance(event, wh.StockSnapshot | wh.StockAdjusted | wh.ReceiptPosted):
                 continue
-            placed = uow.warehouse_orders.by_key(record_.id, key)
-            if placed is None:
-                unknown += 1
-                uow.exceptions.raise_(
-                    type="unknown_warehouse_order",
-                    severity="warning",
-                    subject_type="warehouse_order",
-                    subject_id=f"{warehouse}/{key}",
-                    message=f"{warehouse} reported {type(event).__name__} for order {key}, which the hub "
-                    "never sent there",
-                    details={"event": type(event).__name__, "inbox_id": inbox_id},
-                    actions=["resolve", "ignore"],
-                )
-                continue
-            stock_changed |= _apply(uow, placed, event, inbox_id)
-            applied += 1
-        for account_id in record_.account_ids:
-            enqueue_recompute(uow, account_id, stock_changed, f"inbox-{inbox_id}")
-        uow.commit()
+        key = getattr(event, "order_key", None)
+        if not key:
+            continue
+        placed = uow.warehouse_orders.by_key(record_.id, key)
+        if placed is None:
+            unknown += 1
+            uow.exceptions.raise_(
+                type="unknown_warehouse_order",
+                severity="warning",
+                subject_type="warehouse_order",
+                subject_id=f"{warehouse}/{key}",
+                message=f"{warehouse} reported {type(event).__name__} for order {key}, which the hub "
+                "never sent there",
+                details={"event": type(event).__name__, "inbox_id": inbox_id},
+                actions=["resolve", "ignore"],
+            )
+            continue
+        stock_changed |= _apply(uow, placed, event, inbox_id)
+        applied += 1
+    for account_id in record_.account_ids:
+        enqueue_recompute(uow, account_id, stock_changed, f"inbox-{inbox_id}")
     return {"applied": applied, "unknown": unknown}
 
 

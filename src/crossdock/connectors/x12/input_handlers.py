@@ -28,7 +28,7 @@ from crossdock.domain.warehouse import (
 )
 from crossdock.flows.input_handlers import handles
 from crossdock.flows.intake import InputRejected
-from crossdock.flows.warehouse_feedback import enqueue_application
+from crossdock.flows.warehouse_feedback import apply_journaled
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.store.inbox import InboxEntry
@@ -95,7 +95,7 @@ def _journal(
                 )
         new = uow.warehouse_events.append(record.id, entry.id, [*reading.events, *derived])
         if new:
-            enqueue_application(uow, connector.key, entry.id)
+            apply_journaled(uow, connector.key, entry.id)
         uow.commit()
     return new
 
