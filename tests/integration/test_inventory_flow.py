@@ -34,7 +34,9 @@ def shopify_available(world: World, sku: str) -> int | None:
 def shows(world: World, sku: str, units: int, what: str) -> None:
     # Generous: a loaded CI machine runs the hub's job queues slowly; the figures, not the wait, are tested.
     wait_for(
-        lambda: shopify_available(world, sku) == units, f"Shopify to show {units} x {sku} ({what})", timeout=90
+        lambda: shopify_available(world, sku) == units,
+        f"Shopify to show {units} x {sku} ({what})",
+        timeout=90,
     )
 
 
