@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
 from crossdock.config import AccountSettings, Settings
@@ -58,7 +58,7 @@ def enqueue_advance(uow: UnitOfWork, order_id: int, reason: str) -> None:
 
 @job(ADVANCE, queue=ORDERS)
 def advance_order(ctx: JobContext, order_id: int) -> str:
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(order_id, for_update=True)
         if stored is None:
@@ -261,7 +261,7 @@ def _follow_edit(uow: UnitOfWork, stored: StoredOrder) -> str:
         return "nothing at a warehouse"
     resolution = _resolve(uow, stored)
     if len(placed) > 1:
-        changed = _units(resolution.lines) != {
+        changed = resolution.units_by_sku() != {
             line.sku: line.quantity for wo in placed for line in wo.order.lines
         }
         if changed:
@@ -348,7 +348,7 @@ def _enqueue_dispatch(
 
 @job(DISPATCH, queue=WAREHOUSE_CALLS)
 def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         placed = uow.warehouse_orders.get(warehouse_order_id)
     if placed is None:
@@ -464,13 +464,6 @@ def _resolve(uow: UnitOfWork, stored: StoredOrder) -> LineResolution:
     return resolve_lines(stored.order.lines, known=known, aliases=aliases, bundles=bundles)
 
 
-def _units(lines: Any) -> dict[str, int]:
-    units: dict[str, int] = {}
-    for line in lines:
-        units[line.sku] = units.get(line.sku, 0) + line.quantity
-    return units
-
-
 def _same_contents(one: WarehouseOrder, other: WarehouseOrder) -> bool:
     def contents(order: WarehouseOrder) -> tuple[object, ...]:
         return (
@@ -484,8 +477,6 @@ def _same_contents(one: WarehouseOrder, other: WarehouseOrder) -> bool:
 
 
 def _with_state(stored: StoredOrder, state: status.OrderState) -> StoredOrder:
-    from dataclasses import replace
-
     return replace(stored, status=state.status, state=state)
 
 
@@ -494,13 +485,3 @@ def _account(settings: Settings, account_id: str) -> AccountSettings:
         if account.id == account_id:
             return account
     raise FatalJobError(f"account {account_id!r} is not in the configuration")
-
-
-def _settings(ctx: JobContext) -> Settings:
-    if ctx.runtime.settings is None:
-        raise FatalJobError("this process has no configuration")
-    return ctx.runtime.settings
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

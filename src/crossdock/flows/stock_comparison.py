@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from crossdock.flows.stock_updates import enqueue_recompute
 from crossdock.jobs.context import JobContext
-from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import MAINTENANCE
 from crossdock.jobs.registry import job
 from crossdock.jobs.schedules import schedule
@@ -26,9 +25,7 @@ schedule(FULL_COMPARISON_TICK, cron="0 * * * * *", job=FULL_COMPARISON_TICK)
 @job(FULL_COMPARISON_TICK, queue=MAINTENANCE)
 def enqueue_due_comparisons(ctx: JobContext) -> list[str]:
     """Once a minute: the accounts whose comparison interval began are compared (one job per interval)."""
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     slot = int(utc_now().timestamp() // (settings.inventory.full_comparison_minutes * 60))
     with ctx.unit_of_work() as uow:
         for account in settings.accounts:

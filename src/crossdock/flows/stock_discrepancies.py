@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Literal
 
 from crossdock.config import Settings
-from crossdock.flows.stock_levels import enqueue_pushes, recompute
+from crossdock.flows.stock_levels import enqueue_pushes, level_subject, recompute
 from crossdock.jobs.context import JobContext
-from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import INVENTORY
 from crossdock.jobs.registry import job
 from crossdock.store.shops import ShopRecord
@@ -25,11 +24,6 @@ DISCREPANCY = "stock_discrepancy"
 Observation = Literal["not managed", "as known", "first seen", "echo", "to verify"]
 
 VERIFY_LEVEL = "inventory.verify_level"
-
-
-def level_subject(shop_domain: str, location_id: str, inventory_item_id: str) -> str:
-    # The same subject stock_levels.left_alone looks for.
-    return f"{shop_domain}/{location_id}/{inventory_item_id}"
 
 
 def observe_level(
@@ -86,9 +80,7 @@ def verify_level(
     ctx: JobContext, shop_domain: str, location_id: str, inventory_item_id: str, value: int, seen_in: str
 ) -> str:
     """Recompute the SKU (orders the hub received meanwhile count), then judge Shopify's value."""
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shop = uow.shops.by_domain(shop_domain)
         level = uow.stock.level(shop.id, location_id, inventory_item_id) if shop else None

@@ -13,7 +13,6 @@ from crossdock.domain.inventory import SafetyStock, available_to_sell, bundle_av
 from crossdock.flows.stock_names import PUSH_STOCK
 from crossdock.flows.stock_updates import RECOMPUTE
 from crossdock.jobs.context import JobContext
-from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import INVENTORY
 from crossdock.jobs.registry import job
 from crossdock.store.shops import ShopLocation
@@ -23,9 +22,7 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 @job(RECOMPUTE, queue=INVENTORY)
 def recompute_available(ctx: JobContext, account_id: str, sku: str) -> dict[str, int]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         wanted, due_shops = recompute(uow, settings, account_id, sku)
         enqueue_pushes(uow, due_shops)
@@ -112,8 +109,13 @@ def left_alone(uow: UnitOfWork, settings: Settings, shop_domain: str, location_i
     resolves it (``flows.stock_discrepancies`` opens them)."""
     if settings.inventory.on_discrepancy != "alert_only":
         return False
-    subject = f"{shop_domain}/{location_id}/{item_id}"
+    subject = level_subject(shop_domain, location_id, item_id)
     return any(
         problem.subject_id == subject
         for problem in uow.exceptions.open_about(type="stock_discrepancy", subject_type="stock_level")
     )
+
+
+def level_subject(shop_domain: str, location_id: str, inventory_item_id: str) -> str:
+    """What a stock_discrepancy exception about one Shopify level is about."""
+    return f"{shop_domain}/{location_id}/{inventory_item_id}"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from crossdock.domain import warehouse as wh
-from crossdock.domain.inventory import StockPosition, apply_delta, apply_snapshot
+from crossdock.domain.inventory import apply_delta, apply_snapshot
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.store.warehouse_events import JournalEntry
@@ -113,7 +113,3 @@ def release_shipped(uow: UnitOfWork, warehouse_order_id: int, at: datetime) -> l
 
 def release_all(uow: UnitOfWork, warehouse_order_id: int, at: datetime) -> list[str]:
     return uow.stock.release(warehouse_order_id, None, at)
-
-
-def position_of(uow: UnitOfWork, warehouse: str, sku: str) -> StockPosition | None:
-    return uow.stock.positions([sku]).get((warehouse, sku))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crossdock.config import Settings
+from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.runtime import JobRuntime
 from crossdock.store.unit_of_work import UnitOfWork
 
@@ -18,3 +20,9 @@ class JobContext:
 
     def unit_of_work(self) -> UnitOfWork:
         return self.runtime.unit_of_work()
+
+    def settings(self) -> Settings:
+        """The configuration of this process; a job that needs one fails for good without it."""
+        if self.runtime.settings is None:
+            raise FatalJobError("this process has no configuration")
+        return self.runtime.settings

@@ -12,7 +12,6 @@ from crossdock.flows.input_handlers import handles
 from crossdock.flows.intake import InputRejected
 from crossdock.flows.stock_discrepancies import observe_level
 from crossdock.jobs.context import JobContext
-from crossdock.jobs.errors import FatalJobError
 from crossdock.store.inbox import InboxEntry
 
 INVENTORY_LEVEL_TOPIC = "inventory_levels/update"
@@ -21,9 +20,7 @@ SHOP_DOMAIN_HEADER = "X-Shopify-Shop-Domain"
 
 @handles(SOURCE, INVENTORY_LEVEL_TOPIC)
 def receive_inventory_level(ctx: JobContext, entry: InboxEntry) -> str:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     try:
         payload = json.loads(entry.payload)
         item = to_gid("InventoryItem", payload["inventory_item_id"])

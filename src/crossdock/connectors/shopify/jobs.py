@@ -28,9 +28,7 @@ schedule(POLL_TICK, cron="*/10 * * * * *", job=POLL_TICK)
 
 @job(POLL_TICK, queue=MAINTENANCE)
 def enqueue_due_polls(ctx: JobContext) -> list[str]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     slot_seconds = settings.shopify.poll_interval_seconds
     slot = int(utc_now().timestamp() // slot_seconds)
     enqueued = []
@@ -48,9 +46,7 @@ def enqueue_due_polls(ctx: JobContext) -> list[str]:
 
 @job(POLL_ORDERS, queue=SHOP_CALLS)
 def poll_shop_orders(ctx: JobContext, shop: str) -> dict[str, Any]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     try:
         key, shop_settings = settings.shop(shop)
     except LookupError as error:  # the shop left the configuration after the poll was enqueued

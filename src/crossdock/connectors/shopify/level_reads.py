@@ -15,9 +15,7 @@ from crossdock.jobs.registry import job
 
 @job(COMPARE_STOCK, queue=SHOP_CALLS)
 def compare_shop_stock(ctx: JobContext, shop_domain: str) -> dict[str, int]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shop = uow.shops.by_domain(shop_domain)
         if shop is None:

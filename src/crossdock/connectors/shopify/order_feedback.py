@@ -12,7 +12,6 @@ warehouse's reason from the order's open exception when it rejected the order or
 
 from __future__ import annotations
 
-from crossdock.config import Settings
 from crossdock.connectors.shopify.client import ShopifyClient
 from crossdock.connectors.shopify.clients import run_sync, shop_client
 from crossdock.connectors.shopify.fulfillment import (
@@ -43,15 +42,9 @@ FULFILLMENT_REQUEST_ANSWERED = "fulfillment_request_answered"
 _REASON_EXCEPTION = {REJECTING_STATUS: "warehouse_rejected", REFUSING_CANCEL_STATUS: "cancel_refused"}
 
 
-def _settings(ctx: JobContext) -> Settings:
-    if ctx.runtime.settings is None:
-        raise FatalJobError("this process has no configuration")
-    return ctx.runtime.settings
-
-
 @job(FULFIL_SHIPMENT, queue=SHOP_CALLS)
 def fulfil_recorded_shipment(ctx: JobContext, shipment_row_id: int) -> str:
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shipment = uow.shipments.get(shipment_row_id)
         if shipment is None:
@@ -151,7 +144,7 @@ _MAX_STATUS_CALLS = 50
 @job(PUBLISH_ORDER_STATUSES, queue=SHOP_CALLS)
 def publish_order_statuses(ctx: JobContext, shop_domain: str) -> dict[str, int]:
     """Publish every order of the shop whose status Shopify does not show yet, STATUSES_PER_CALL per call."""
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shop = uow.shops.by_domain(shop_domain)
         if shop is None:
@@ -186,7 +179,7 @@ def publish_order_statuses(ctx: JobContext, shop_domain: str) -> dict[str, int]:
 
 def publish_order_status(ctx: JobContext, order_id: int) -> str:
     """Publish one order's status now (and, in fulfillment-service mode, answer its requests)."""
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(order_id)
         if stored is None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from crossdock.config import Settings
 from crossdock.connectors.shopify.client import ShopifyClient
 from crossdock.connectors.shopify.clients import run_sync, shop_client
 from crossdock.connectors.shopify.errors import ShopifyUserErrors
@@ -351,15 +350,9 @@ def _record(uow: UnitOfWork, shop: ShopRecord, outcome: PushOutcome) -> None:
         )
 
 
-def _settings(ctx: JobContext) -> Settings:
-    if ctx.runtime.settings is None:
-        raise FatalJobError("this process has no configuration")
-    return ctx.runtime.settings
-
-
 @job(PUSH_STOCK, queue=SHOP_CALLS)
 def push_due_levels(ctx: JobContext, shop_domain: str) -> dict[str, int]:
-    settings = _settings(ctx)
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shop = uow.shops.by_domain(shop_domain)
     if shop is None:

@@ -20,9 +20,7 @@ _HOLDABLE = frozenset({"OPEN", "IN_PROGRESS", "SCHEDULED"})
 
 @job(HOLD_FOR_STOCKOUT, queue=SHOP_CALLS)
 def hold_for_stockout(ctx: JobContext, order_id: int, note: str) -> str:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         stored = uow.orders.by_id(order_id)
         if stored is None:

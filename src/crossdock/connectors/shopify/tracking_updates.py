@@ -20,9 +20,7 @@ class NotFulfilledYet(Exception):
 
 @job(UPDATE_TRACKING, queue=SHOP_CALLS)
 def update_shipment_tracking(ctx: JobContext, shipment_row_id: int) -> str:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
         shipment = uow.shipments.get(shipment_row_id)
         if shipment is None:

@@ -43,9 +43,7 @@ FILE_NAME_HEADER = "file_name"
 @handles(SOURCE, UNREADABLE)
 @handles(SOURCE, INTERCHANGE)
 def receive_x12_file(ctx: JobContext, entry: InboxEntry) -> dict[str, int]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     key = str(entry.headers.get(WAREHOUSE_HEADER) or "")
     try:
         connector = x12_warehouse(settings, key, ctx.unit_of_work)

@@ -34,9 +34,7 @@ schedule(CHECK_ACKNOWLEDGMENTS, cron="0 * * * * *", job=CHECK_ACKNOWLEDGMENTS)
 
 @job(COLLECT_TICK, queue=MAINTENANCE)
 def enqueue_due_collections(ctx: JobContext) -> list[str]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     now = utc_now().timestamp()
     enqueued = []
     with ctx.unit_of_work() as uow:
@@ -50,9 +48,7 @@ def enqueue_due_collections(ctx: JobContext) -> list[str]:
 
 @job(COLLECT, queue=WAREHOUSE_CALLS)
 def collect_warehouse_files(ctx: JobContext, warehouse: str) -> dict[str, Any]:
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     try:
         connector = x12_warehouse(settings, warehouse, ctx.unit_of_work)
     except LookupError as error:  # the warehouse left the configuration after the job was enqueued
@@ -64,9 +60,7 @@ def collect_warehouse_files(ctx: JobContext, warehouse: str) -> dict[str, Any]:
 @job(CHECK_ACKNOWLEDGMENTS, queue=MAINTENANCE)
 def check_acknowledgments(ctx: JobContext) -> int:
     """Open (or count again) an ``unacknowledged_document`` exception for every document whose 997 is late."""
-    settings = ctx.runtime.settings
-    if settings is None:
-        raise FatalJobError("this process has no configuration")
+    settings = ctx.settings()
     now = utc_now()
     late = 0
     with ctx.unit_of_work() as uow:
