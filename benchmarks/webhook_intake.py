@@ -55,6 +55,8 @@ class Figures:
     p50_ms: float
     p99_ms: float
     errors: int
+    # CPU time (user + system) the server process spent during the measured requests, per request.
+    server_cpu_us: float
 
     @property
     def per_second(self) -> float:
@@ -63,7 +65,10 @@ class Figures:
     def line(self, label: str) -> str:
         failed = f"   {self.errors} non-200 answers" if self.errors else ""
         rate = f"{self.per_second:8,.0f}/s"
-        return f"{label:<22} {rate}   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms{failed}"
+        return (
+            f"{label:<22} {rate}   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
+            f"   server CPU {self.server_cpu_us:5.0f} µs/request{failed}"
+        )
 
 
 # -- the client (its own process) ---------------------------------------------------------------------------
@@ -158,7 +163,9 @@ def run_client(options: argparse.Namespace) -> None:
     warm_up = signed_requests(options.path, options.warm_up, first_number=1)
     measured = signed_requests(options.path, options.requests, first_number=1 + options.warm_up)
     asyncio.run(send_all(options.port, warm_up, options.concurrency))
+    cpu_before = process_cpu_seconds(options.server_pid)
     seconds, latencies, errors = asyncio.run(send_all(options.port, measured, options.concurrency))
+    cpu_spent = process_cpu_seconds(options.server_pid) - cpu_before
     ordered = sorted(latencies)
     print(
         json.dumps(
@@ -168,18 +175,26 @@ def run_client(options: argparse.Namespace) -> None:
                 "p50_ms": statistics.median(ordered) * 1000,
                 "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
                 "errors": errors,
+                "server_cpu_us": cpu_spent / len(ordered) * 1e6,
             }
         )
     )
 
 
-def measure(port: int, path: str, requests: int, concurrency: int) -> Figures:
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its threads so far (from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(port: int, server_pid: int, path: str, requests: int, concurrency: int) -> Figures:
     answer = subprocess.run(
         [
             sys.executable,
             __file__,
             "_client",
             f"--port={port}",
+            f"--server-pid={server_pid}",
             f"--path={path}",
             f"--requests={requests}",
             f"--concurrency={concurrency}",
@@ -245,7 +260,8 @@ def _environment(extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def server(command: list[str], port: int, environment: dict[str, str], log: Path) -> Iterator[None]:
+def server(command: list[str], port: int, environment: dict[str, str], log: Path) -> Iterator[int]:
+    """Start the server and yield its process id once it answers."""
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)
     try:
@@ -259,7 +275,7 @@ def server(command: list[str], port: int, environment: dict[str, str], log: Path
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not become ready:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield
+        yield process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -314,8 +330,8 @@ def run_database(label: str, database_url: str, folder: Path, options: argparse.
     command = [sys.executable, "-m", "crossdock.cli", "--config", str(config), "run", "--port", str(port)]
     expected_rows = WARM_UP_REQUESTS + options.requests
     drain_seconds: float | None = None
-    with server(command, port, environment, folder / "hub.log"):
-        intake = measure(port, "/webhooks/shopify", options.requests, options.concurrency)
+    with server(command, port, environment, folder / "hub.log") as hub_pid:
+        intake = measure(port, hub_pid, "/webhooks/shopify", options.requests, options.concurrency)
         answered = time.monotonic()
         counts = inbox_counts(database_url)
         while options.drain_timeout > 0 and time.monotonic() - answered < options.drain_timeout:
@@ -326,8 +342,8 @@ def run_database(label: str, database_url: str, folder: Path, options: argparse.
             time.sleep(0.5)
     noop_port = free_port()
     noop_command = [sys.executable, __file__, "_noop", f"--port={noop_port}"]
-    with server(noop_command, noop_port, _environment({}), folder / "noop.log"):
-        noop = measure(noop_port, "/noop", options.requests, options.concurrency)
+    with server(noop_command, noop_port, _environment({}), folder / "noop.log") as noop_pid:
+        noop = measure(noop_port, noop_pid, "/noop", options.requests, options.concurrency)
 
     stored = sum(counts.values())
     sent = f"{options.requests} webhooks (+{WARM_UP_REQUESTS} warm-up)"
@@ -335,6 +351,8 @@ def run_database(label: str, database_url: str, folder: Path, options: argparse.
     print(intake.line("crossdock intake"))
     print(noop.line("bare FastAPI no-op"))
     print(f"ratio intake / no-op:  {intake.per_second / noop.per_second:.2f}")
+    # Less sensitive to other load on the machine than the rates: CPU is what a delivery costs the server.
+    print(f"CPU ratio no-op / intake: {noop.server_cpu_us / intake.server_cpu_us:.2f}")
     rows_verdict = "exactly as sent" if stored == expected_rows else f"expected {expected_rows}"
     print(f"inbox rows: {stored} ({rows_verdict}); states {dict(sorted(counts.items()))}")
     if drain_seconds is not None:
@@ -368,6 +386,7 @@ def main() -> None:
         role = sys.argv.pop(1)
         inner = argparse.ArgumentParser()
         inner.add_argument("--port", type=int, required=True)
+        inner.add_argument("--server-pid", type=int, default=0)
         inner.add_argument("--path", default="/noop")
         inner.add_argument("--requests", type=int, default=5000)
         inner.add_argument("--concurrency", type=int, default=48)

@@ -297,6 +297,30 @@ def test_a_delivery_the_inbox_cannot_take_is_answered_503_and_not_stored(served:
     assert served.rows() == []
 
 
+def test_other_methods_oversized_bodies_and_a_failing_handler_get_clear_answers_and_store_nothing(
+    served: ServedHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crossdock.connectors.shopify import webhook_route
+
+    assert httpx.get(served.url + WEBHOOK_PATH, timeout=10).status_code == 405
+    monkeypatch.setattr(webhook_route, "MAX_BODY_BYTES", 1000)
+    large = order_body(1006)
+    assert len(large) > 1000
+    assert deliver(served, large, webhook_headers(large)).status_code == 413
+
+    def broken(*_arguments: object) -> bool:
+        raise AssertionError("a bug in the intake")
+
+    monkeypatch.setattr(webhook_route, "is_signed_by", broken)
+    small = b'{"id":8}'
+    answer = deliver(served, small, webhook_headers(small))
+
+    assert (answer.status_code, answer.json()) == (500, {"error": "internal error"})
+    assert served.rows() == []
+    # The hub's other routes go through FastAPI as before.
+    assert httpx.get(served.url + "/healthz", timeout=10).status_code == 200
+
+
 def test_two_hundred_concurrent_deliveries_are_each_stored_once_and_processed(
     served: ServedHub, client_side: ClientSide
 ) -> None:

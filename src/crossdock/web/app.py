@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
+import structlog
 from dbos import DBOSClient
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import crossdock
 from crossdock.config import Settings
-from crossdock.connectors.shopify.webhook_route import WEBHOOK_PATH, create_webhook_router
+from crossdock.connectors.shopify.webhook_route import WEBHOOK_PATH, ShopifyWebhookIntake
 from crossdock.flows.inbox_writer import InboxWriter
 from crossdock.hub import start_hub, stop_hub
 from crossdock.jobs.engine import Role, make_client
@@ -28,6 +29,8 @@ from crossdock.store.unit_of_work import TransactionalEnqueuer
 from crossdock.web import health, metrics_route, orders_api, stock_api
 from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
 from crossdock.web.request_context import request_context
+
+log = structlog.get_logger("crossdock.web")
 
 
 def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
@@ -63,15 +66,14 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
                 await run_in_threadpool(client.destroy)
             await run_in_threadpool(stop_hub, hub)
 
-    app = FastAPI(
+    app = HubApp(
         title="crossdock",
         version=crossdock.__version__,
         summary="Orchestration hub between Shopify stores and 3PL warehouses",
         lifespan=lifespan,
     )
-    app.add_middleware(RequestContextBesideWebhooks, webhook_paths=frozenset({WEBHOOK_PATH}))
-    # First: deliveries are most of the traffic, and routes are matched in order.
-    app.include_router(create_webhook_router(settings))
+    app.add_middleware(BaseHTTPMiddleware, dispatch=request_context)
+    app.webhook_intake = ShopifyWebhookIntake(settings, writer=lambda: app.state.inbox_writer)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
     app.include_router(orders_api.router)
@@ -88,37 +90,51 @@ def _started_writer(engine: sa.Engine, enqueuer: TransactionalEnqueuer) -> Inbox
     return writer
 
 
-class RequestContextBesideWebhooks:
-    """``request_context`` (request id, log line, latency) for every request except webhook deliveries, which
-    only get their latency recorded.
+class HubApp(FastAPI):
+    """FastAPI, with webhook deliveries handed to their plain ASGI application before FastAPI's stack.
 
-    Measured on 2 cores: request_context, a BaseHTTPMiddleware, costs about 1.2 ms of CPU per request where a
-    whole no-op FastAPI request costs 0.3 ms; behind it no route of this app passes ~500 requests/s, and
-    webhook intake must take 1,500/s. A delivery's own log lines name its shop and topic, and a log line for
-    each of 1,500 deliveries a second would be noise.
+    Measured on 2 cores (benchmarks/webhook_intake.py): FastAPI's middleware, routing and Request/Response
+    objects, plus ``request_context`` (a BaseHTTPMiddleware, ~1.2 ms of CPU per request), were most of what a
+    delivery cost without its database write, and intake must take 1,500 deliveries/s. A delivery gets its
+    latency recorded; its own log lines name its shop and topic (a log line for each of 1,500 deliveries a
+    second would be noise).
     """
 
-    def __init__(self, app: ASGIApp, *, webhook_paths: frozenset[str]) -> None:
-        self._app = app
-        self._with_context = BaseHTTPMiddleware(app, dispatch=request_context)
-        self._webhook_paths = webhook_paths
+    webhook_intake: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in self._webhook_paths:
-            await self._with_context(scope, receive, send)
+        if self.webhook_intake is None or scope["type"] != "http" or scope["path"] != WEBHOOK_PATH:
+            await super().__call__(scope, receive, send)
             return
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_noting_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
             await send(message)
 
         try:
-            await self._app(scope, receive, send_noting_status)
+            await self.webhook_intake(scope, receive, send_noting_status)
+        except Exception:
+            log.exception("webhook delivery failed", path=scope["path"])
+            if not response_started:
+                body = b'{"error":"internal error"}'
+                await send_noting_status(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
         finally:
-            HTTP_REQUEST_SECONDS.labels(scope["method"], scope["path"], str(status)).observe(
+            HTTP_REQUEST_SECONDS.labels(scope["method"], WEBHOOK_PATH, str(status)).observe(
                 time.perf_counter() - started
             )
