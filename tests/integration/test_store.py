@@ -16,11 +16,12 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from crossdock.store import inbox as inbox_module
 from crossdock.store.accounts import AccountRepository
 from crossdock.store.engine import create_engine
 from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorInUseError, ExecutorRepository, ProcessIdentity
-from crossdock.store.inbox import InboxRepository
+from crossdock.store.inbox import InboxRepository, NewInboxEntry
 from crossdock.store.migrate import (
     alembic_config,
     current_revision,
@@ -142,7 +143,7 @@ def test_upgrading_an_up_to_date_database_changes_nothing(engine: sa.Engine) -> 
 
     assert "SELECT" in statements  # the version was read, so the listener did see the upgrade's statements
     assert {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"}.isdisjoint(statements)
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
     assert table_names(engine) == set(metadata.tables)
     with engine.connect() as connection:
         assert AccountRepository(connection).names() == {"acme": "Acme Outdoor"}
@@ -250,6 +251,78 @@ def test_an_input_keeps_its_headers_and_account(with_accounts: sa.Connection) ->
     assert (entry.headers, entry.account_id) == ({"X-Topic": "orders/create"}, "acme")
     assert entry.received_at.tzinfo is UTC
     assert inbox.get(recorded.inbox_id + 1000) is None
+
+
+def test_many_inputs_go_in_one_insert_each_new_once_in_statements_of_bounded_size(
+    with_accounts: sa.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = InboxRepository(with_accounts)
+    earlier = inbox.record(source="shopify", kind="order", dedupe_key="o-2", payload=b"earlier")
+    # Two rows per statement: five distinct inputs take three statements.
+    monkeypatch.setattr(inbox_module._INSERT_ENTRIES, "_rows_per_statement", 2)
+    entries = [
+        NewInboxEntry(
+            source="shopify",
+            kind="order",
+            dedupe_key=f"o-{number}",
+            payload=f"body {number}".encode(),
+            headers={},
+        )
+        for number in (1, 2, 3, 4)
+    ] + [
+        NewInboxEntry(
+            source="shopify", kind="order", dedupe_key="o-1", payload=b"the same again", headers={}
+        ),
+        NewInboxEntry(
+            source="shopify",
+            kind="products/update",
+            dedupe_key="p-1",
+            payload=b"{}",
+            headers={"X-Shopify-Topic": "products/update"},
+            account_id="acme",
+            state="ignored",
+            error="not subscribed",
+        ),
+    ]
+
+    outcomes = inbox.record_many(entries)
+
+    assert [outcome.is_new for outcome in outcomes] == [True, False, True, True, False, True]
+    assert outcomes[1].inbox_id == earlier.inbox_id
+    assert outcomes[4].inbox_id == outcomes[0].inbox_id
+    stored = inbox.get_many([outcome.inbox_id for outcome in outcomes])
+    assert [stored[outcome.inbox_id].payload for outcome in outcomes] == [
+        b"body 1",
+        b"earlier",
+        b"body 3",
+        b"body 4",
+        b"body 1",
+        b"{}",
+    ]
+    ignored = stored[outcomes[5].inbox_id]
+    assert (ignored.headers, ignored.account_id, ignored.state, ignored.error) == (
+        {"X-Shopify-Topic": "products/update"},
+        "acme",
+        "ignored",
+        "not subscribed",
+    )
+    assert ignored.received_at.tzinfo is UTC and ignored.processed_at == ignored.received_at
+    assert stored[outcomes[0].inbox_id].processed_at is None
+    assert inbox.count_by_state() == {"received": 4, "ignored": 1}
+
+
+@pytest.mark.skipif(backend_name() != "postgresql", reason="a PostgreSQL storage setting")
+def test_postgresql_compresses_inbox_payloads_with_lz4(connection: sa.Connection) -> None:
+    lz4_built_in = connection.execute(
+        sa.text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+    ).scalar_one()
+    compression = connection.execute(
+        sa.text(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'inbox'::regclass AND attname = 'payload'"
+        )
+    ).scalar_one()
+    assert compression == ("l" if lz4_built_in else "")
 
 
 def test_each_processing_start_counts_an_attempt(connection: sa.Connection) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from crossdock.store.multi_row_insert import MultiRowInsert
 from crossdock.store.schema import inbox
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
@@ -54,6 +55,25 @@ class NewInboxEntry:
     account_id: str | None = None
     state: Literal["received", "ignored"] = "received"
     error: str | None = None
+
+
+_INSERT_ENTRIES = MultiRowInsert(
+    inbox,
+    columns=(
+        "source",
+        "kind",
+        "dedupe_key",
+        "payload",
+        "headers",
+        "account_id",
+        "received_at",
+        "state",
+        "attempts",
+        "error",
+        "processed_at",
+    ),
+    returning=("id", "source", "dedupe_key"),
+)
 
 
 class InboxRepository:
@@ -126,11 +146,9 @@ class InboxRepository:
             }
             for _key, entry in sorted(first_of.items(), key=lambda item: item[0])
         ]
-        statement = insert_ignoring_conflicts(self._connection, inbox).returning(
-            inbox.c.id, inbox.c.source, inbox.c.dedupe_key
-        )
         inserted = {
-            (source, key): int(row_id) for row_id, source, key in self._connection.execute(statement, rows)
+            (source, key): int(row_id)
+            for row_id, source, key in _INSERT_ENTRIES.execute(self._connection, rows)
         }
         ids = dict(inserted)
         if len(inserted) < len(first_of):
