@@ -108,19 +108,29 @@ class Site:
             assert record is not None
             return [entry.event for entry in uow.warehouse_events.list(record.id)]
 
+    def stored_ids(self, since: int = 0) -> list[int]:
+        """The inbox rows of the batch jobs the collections enqueued (one job per collection)."""
+        return [
+            int(inbox_id)
+            for _, request in self.enqueuer.calls[since:]
+            for inbox_id in request.args["inbox_ids"]
+        ]
+
     async def collect_and_process(self) -> list[dict[str, int] | InputRejected]:
-        """One collection, then each stored input processed as the hub's intake job would."""
+        """One collection, then each stored input processed as the hub's intake job would, then the 997s
+        recorded meanwhile uploaded, as the next collection does."""
         before = len(self.enqueuer.calls)
         await collect_into_inbox(self.connector, self.unit_of_work)
         outcomes: list[dict[str, int] | InputRejected] = []
-        for _, request in self.enqueuer.calls[before:]:
+        for inbox_id in self.stored_ids(before):
             with self.unit_of_work() as uow:
-                entry = uow.inbox.get(int(request.args["inbox_id"]))
+                entry = uow.inbox.get(inbox_id)
             assert entry is not None
             try:
-                outcomes.append(await process_x12_file(self.connector, self.unit_of_work, entry))
+                outcomes.append(process_x12_file(self.connector, self.unit_of_work, entry))
             except InputRejected as rejection:
                 outcomes.append(rejection)
+        await self.connector.upload_pending()
         return outcomes
 
 
@@ -303,7 +313,7 @@ def test_an_unreadable_file_goes_to_the_error_folder_with_the_parse_error(
         assert outcome.details["rule"] and "segment_tag" in outcome.details
         assert opened.files("/out/error") == {"945_broken.edi": truncated}
         with opened.unit_of_work() as uow:
-            (stored,) = [uow.inbox.get(int(request.args["inbox_id"])) for _, request in opened.enqueuer.calls]
+            (stored,) = [uow.inbox.get(inbox_id) for inbox_id in opened.stored_ids()]
         assert stored is not None and stored.payload == truncated and stored.kind == "unreadable"
         assert opened.journal() == [] and opened.files("/in") == {}
 
@@ -399,14 +409,16 @@ def test_a_document_without_its_997_becomes_an_exception(
     assert "940_000000001.edi" in exception.message and "1001-A" in exception.message
 
 
-def test_a_997_whose_upload_failed_is_relayed_by_the_next_collection(
+def test_a_997_is_recorded_then_uploaded_by_the_next_collection_even_after_an_outage(
     tmp_path: Path, engine: sa.Engine
 ) -> None:
     async def scenario(opened: Site) -> None:
         shipped = partner_file(opened, "945", "SW", (Segment("W06", ("J", "1001-A")),), 60)
+        (recorded,) = opened.connector.acknowledge(read_interchange(shipped))
+        assert recorded.uploaded_at is None and opened.files("/in") == {}
         opened.server.outage = True
         with pytest.raises(WarehouseUnavailable):
-            await opened.connector.acknowledge(read_interchange(shipped))
+            await opened.connector.upload_pending()
         opened.server.outage = False
         (relayed,) = await opened.connector.upload_pending()
         assert relayed.key == "997:EAST3PL:000000060:60"

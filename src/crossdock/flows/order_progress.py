@@ -12,12 +12,14 @@ from typing import Any
 
 from crossdock.domain.order_status import OrderEvent, OrderState, TransitionRefused, transition
 from crossdock.store.orders import StoredOrder
+from crossdock.store.shops import ShopRecord
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 # Jobs the shop side implements (connectors.shopify registers them); the order flow only names them.
 PUBLISH_ORDER_STATUSES = "shop.publish_order_statuses"
 FULFIL_SHIPMENT = "shop.fulfil_shipment"
+FULFIL_SHIPMENTS = "shop.fulfil_shipments"
 UPDATE_TRACKING = "shop.update_tracking"
 
 STATUS_CHANGED = "status_changed"
@@ -66,15 +68,26 @@ def apply_status_event(
         # One publishing job per shop at a time takes every order whose status changed meanwhile: support
         # sees statuses within seconds, and Shopify gets a few batched calls instead of one per change.
         if uow.shops.request_status_publish(shop.id):
-            uow.enqueue(
-                JobRequest(
-                    job=PUBLISH_ORDER_STATUSES,
-                    key=f"publish-statuses-{shop.id}-{utc_now().timestamp():.6f}",
-                    args={"shop_domain": shop.domain},
-                    partition=shop.domain,
-                )
-            )
+            _enqueue_shop_job(uow, PUBLISH_ORDER_STATUSES, "publish-statuses", shop)
     return new
+
+
+def request_fulfilment(uow: UnitOfWork, shop: ShopRecord) -> None:
+    """A shipment of the shop waits for its Shopify fulfillment: one fulfilling job per shop at a time takes
+    every shipment recorded meanwhile."""
+    if uow.shops.request_fulfilment(shop.id):
+        _enqueue_shop_job(uow, FULFIL_SHIPMENTS, "fulfil-shipments", shop)
+
+
+def _enqueue_shop_job(uow: UnitOfWork, job: str, key_prefix: str, shop: ShopRecord) -> None:
+    uow.enqueue(
+        JobRequest(
+            job=job,
+            key=f"{key_prefix}-{shop.id}-{utc_now().timestamp():.6f}",
+            args={"shop_domain": shop.domain},
+            partition=shop.domain,
+        )
+    )
 
 
 def record(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from crossdock.domain import warehouse as wh
 from crossdock.domain.status_mapping import status_event
-from crossdock.flows.order_progress import FULFIL_SHIPMENT, UPDATE_TRACKING, apply_status_event, record
+from crossdock.flows.order_progress import UPDATE_TRACKING, apply_status_event, record, request_fulfilment
 from crossdock.flows.stock_updates import (
     STOCK_EVENTS,
     apply_stock_entry,
@@ -148,14 +148,7 @@ def _apply_to_order(
         shop = uow.shops.by_id(stored.shop_id)
         assert shop is not None
         release_shipped(uow, placed.id, event.occurred_at)
-        uow.enqueue(
-            JobRequest(
-                job=FULFIL_SHIPMENT,
-                key=f"fulfil-shipment-{shipment_row}",
-                args={"shipment_row_id": shipment_row},
-                partition=shop.domain,
-            )
-        )
+        request_fulfilment(uow, shop)
     new_status = _WAREHOUSE_ORDER_STATUS.get(type(event))
     if isinstance(event, wh.Shipped):
         new_status = "shipped" if _all_left(placed, ordered, shipped_before, event) else "partially_shipped"

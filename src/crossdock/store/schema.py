@@ -41,6 +41,8 @@ shops = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
     # Set while a job publishing this shop's order statuses is queued: status changes in between join it.
     sa.Column("status_publish_pending", sa.Boolean, nullable=False, default=False),
+    # Whether a job that fulfils the shop's shipments in Shopify is queued (flows.order_progress).
+    sa.Column("fulfil_pending", sa.Boolean, nullable=False, default=False),
 )
 
 warehouses = sa.Table(
@@ -367,6 +369,8 @@ shipments = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
     sa.Column("fulfillment_id", sa.String(100), nullable=True),
     sa.Column("fulfilled_at", UtcDateTime(), nullable=True),
+    # Waiting for its Shopify fulfillment (the shop's fulfilling job takes it, or gives it a job of its own).
+    sa.Column("fulfil_pending", sa.Boolean, nullable=False, default=False, index=True),
     sa.UniqueConstraint("warehouse_id", "shipment_id"),
 )
 

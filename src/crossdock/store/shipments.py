@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 from crossdock.domain.warehouse import Shipped
 from crossdock.domain.warehouse_serialization import event_from_document, event_to_document
-from crossdock.store.schema import shipments
+from crossdock.store.schema import orders, shipments, warehouse_orders
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
 
@@ -45,6 +46,7 @@ class ShipmentRepository:
                 document=event_to_document(shipped),
                 shipped_at=shipped.occurred_at,
                 recorded_at=utc_now(),
+                fulfil_pending=True,
             )
             .returning(shipments.c.id)
         ).scalar_one_or_none()
@@ -84,8 +86,27 @@ class ShipmentRepository:
         self._connection.execute(
             sa.update(shipments)
             .where(shipments.c.id == shipment_row_id)
-            .values(fulfillment_id=fulfillment_id, fulfilled_at=utc_now())
+            .values(fulfillment_id=fulfillment_id, fulfilled_at=utc_now(), fulfil_pending=False)
         )
+
+    def awaiting_fulfilment(self, shop_id: int, limit: int) -> list[StoredShipment]:
+        """The shop's shipments waiting for their Shopify fulfillment, oldest first."""
+        rows = self._connection.execute(
+            sa.select(shipments)
+            .join(warehouse_orders, shipments.c.warehouse_order_id == warehouse_orders.c.id)
+            .join(orders, warehouse_orders.c.order_id == orders.c.id)
+            .where(shipments.c.fulfil_pending.is_(True), orders.c.shop_id == shop_id)
+            .order_by(shipments.c.id)
+            .limit(limit)
+        )
+        return [_stored(row) for row in rows]
+
+    def stop_awaiting_fulfilment(self, shipment_row_ids: Sequence[int]) -> None:
+        """Taken care of: fulfilled, found to need no fulfillment, or handed to a job of its own."""
+        if shipment_row_ids:
+            self._connection.execute(
+                sa.update(shipments).where(shipments.c.id.in_(shipment_row_ids)).values(fulfil_pending=False)
+            )
 
     def count(self, *, fulfilled: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(shipments)

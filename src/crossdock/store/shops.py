@@ -102,15 +102,26 @@ class ShopRepository:
     def request_status_publish(self, shop_id: int) -> bool:
         """Mark that the shop has order statuses to publish; True when no publishing job was queued yet
         (the caller enqueues one), False when the queued one will take this change too."""
-        updated = self._connection.execute(
-            sa.update(shops)
-            .where(shops.c.id == shop_id, shops.c.status_publish_pending.is_(False))
-            .values(status_publish_pending=True)
-        )
-        return updated.rowcount == 1
+        return self._raise_flag(shop_id, shops.c.status_publish_pending)
 
     def clear_status_publish(self, shop_id: int) -> None:
         """A publishing job starts: changes from now on need a job of their own."""
-        self._connection.execute(
-            sa.update(shops).where(shops.c.id == shop_id).values(status_publish_pending=False)
+        self._lower_flag(shop_id, shops.c.status_publish_pending)
+
+    def request_fulfilment(self, shop_id: int) -> bool:
+        """Mark that the shop has shipments to fulfil in Shopify; True when no fulfilling job was queued yet
+        (the caller enqueues one), False when the queued one will take this shipment too."""
+        return self._raise_flag(shop_id, shops.c.fulfil_pending)
+
+    def clear_fulfilment_request(self, shop_id: int) -> None:
+        """A fulfilling job starts: shipments recorded from now on need a job of their own."""
+        self._lower_flag(shop_id, shops.c.fulfil_pending)
+
+    def _raise_flag(self, shop_id: int, flag: sa.Column[bool]) -> bool:
+        updated = self._connection.execute(
+            sa.update(shops).where(shops.c.id == shop_id, flag.is_(False)).values({flag: True})
         )
+        return updated.rowcount == 1
+
+    def _lower_flag(self, shop_id: int, flag: sa.Column[bool]) -> None:
+        self._connection.execute(sa.update(shops).where(shops.c.id == shop_id).values({flag: False}))

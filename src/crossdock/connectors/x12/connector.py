@@ -137,12 +137,16 @@ class X12Warehouse:
         body = write_180(authorisation, partner=self.partner)
         return await self._send("180", f"180:{authorisation.key}", authorisation.key, None, body)
 
-    async def acknowledge(
+    def acknowledge(
         self, interchange: Interchange, rejected: Mapping[str, list[X12Error]] | None = None
-    ) -> list[Sent]:
-        """Answer every functional group of an inbound interchange with a 997 (a 997 is not answered);
-        ``rejected`` names the sets (by ST02) the hub could not read, with why, which the 997 rejects."""
-        sent = []
+    ) -> list[OutboundDocument]:
+        """Record a 997 for every functional group of an inbound interchange (a 997 is not answered);
+        ``rejected`` names the sets (by ST02) the hub could not read, with why, which the 997 rejects.
+
+        The 997s are stored, not uploaded: the next collection uploads them over its own session
+        (``upload_pending``), a poll interval later at most. Answering each file over its own SFTP session
+        was most of what processing a file cost, and a 997 has no deadline that close."""
+        recorded = []
         for group in interchange.groups:
             if group.functional_id == "FA":
                 continue
@@ -151,14 +155,15 @@ class X12Warehouse:
             body = write_997(interchange, group, errors or None, partner=self.partner)
             sender = interchange.sender.identifier.strip()
             key = f"997:{sender}:{interchange.control_number}:{group.control_number}"
-            sent.append(await self._send("997", key, None, None, body))
-        return sent
+            recorded.append(self._record("997", key, None, None, body))
+        return recorded
 
     async def upload_pending(self) -> list[Sent]:
-        """Upload the 997s whose upload is not known to have finished (an SFTP outage while answering a file
-        already archived). Orders, changes, cancellations and return authorisations are not relayed here:
-        the job that sends one retries it itself, after checking it is still wanted — an order cancelled
-        in Shopify while the partner's server was down must not be delivered by a relay that cannot know."""
+        """Upload the 997s not uploaded yet: those recorded since the last collection, and any whose upload
+        failed (an SFTP outage). Orders, changes, cancellations and return authorisations are not relayed
+        here: the job that sends one retries it itself, after checking it is still wanted — an order
+        cancelled in Shopify while the partner's server was down must not be delivered by a relay that
+        cannot know."""
         with self._unit_of_work() as uow:
             pending = uow.x12_documents.not_uploaded(self._warehouse_id(uow), set_codes=("997",))
         sent = []
@@ -178,42 +183,56 @@ class X12Warehouse:
         purpose: str | None,
         body: Sequence[Segment],
     ) -> Sent:
-        with self._unit_of_work() as uow:
-            warehouse_id = self._warehouse_id(uow)
-            document = uow.x12_documents.by_key(warehouse_id, idempotency_key)
-            if document is None:
-                control = uow.x12_documents.next_control_numbers(warehouse_id)
-                interchange = build_interchange(
-                    sender=Party(self.partner.sender_qualifier, self.partner.sender_id),
-                    receiver=Party(self.partner.receiver_qualifier, self.partner.receiver_id),
-                    gs_sender=self.partner.gs_sender,
-                    gs_receiver=self.partner.gs_receiver,
-                    version=self.partner.version,
-                    usage=self.partner.usage,
-                    interchange_control=control.interchange,
-                    group_control=control.group,
-                    sets=[(set_code, _FUNCTIONAL_IDS[set_code], tuple(body))],
-                    now=self._clock(),
-                    acknowledgment_requested=False,
-                )
-                file_name = self.partner.file_name.format(
-                    set=set_code, control=f"{control.interchange:09d}", key=_safe_for_file_name(subject or "")
-                )
-                document = uow.x12_documents.insert(
-                    warehouse_id=warehouse_id,
-                    account_id=None,
-                    idempotency_key=idempotency_key,
-                    set_code=set_code,
-                    subject_key=subject,
-                    purpose=purpose,
-                    control=control,
-                    file_name=file_name,
-                    body=write_interchange(interchange),
-                )
-                uow.commit()
+        document = self._record(set_code, idempotency_key, subject, purpose, body)
         if document.uploaded_at is not None:
             return self._sent(document, repeated=True)
         return await self._upload(document)
+
+    def _record(
+        self,
+        set_code: str,
+        idempotency_key: str,
+        subject: str | None,
+        purpose: str | None,
+        body: Sequence[Segment],
+    ) -> OutboundDocument:
+        """The document under ``idempotency_key``: the one recorded already, or a new one in its own
+        interchange (control numbers taken in the same transaction)."""
+        with self._unit_of_work() as uow:
+            warehouse_id = self._warehouse_id(uow)
+            document = uow.x12_documents.by_key(warehouse_id, idempotency_key)
+            if document is not None:
+                return document
+            control = uow.x12_documents.next_control_numbers(warehouse_id)
+            interchange = build_interchange(
+                sender=Party(self.partner.sender_qualifier, self.partner.sender_id),
+                receiver=Party(self.partner.receiver_qualifier, self.partner.receiver_id),
+                gs_sender=self.partner.gs_sender,
+                gs_receiver=self.partner.gs_receiver,
+                version=self.partner.version,
+                usage=self.partner.usage,
+                interchange_control=control.interchange,
+                group_control=control.group,
+                sets=[(set_code, _FUNCTIONAL_IDS[set_code], tuple(body))],
+                now=self._clock(),
+                acknowledgment_requested=False,
+            )
+            file_name = self.partner.file_name.format(
+                set=set_code, control=f"{control.interchange:09d}", key=_safe_for_file_name(subject or "")
+            )
+            document = uow.x12_documents.insert(
+                warehouse_id=warehouse_id,
+                account_id=None,
+                idempotency_key=idempotency_key,
+                set_code=set_code,
+                subject_key=subject,
+                purpose=purpose,
+                control=control,
+                file_name=file_name,
+                body=write_interchange(interchange),
+            )
+            uow.commit()
+            return document
 
     async def _upload(self, document: OutboundDocument) -> Sent:
         try:

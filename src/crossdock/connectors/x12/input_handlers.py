@@ -1,5 +1,6 @@
 """What the hub does with each stored X12 file: read it into canonical warehouse events and journal them,
-match the 997s it carries to the documents the hub sent, and answer it with a 997.
+match the 997s it carries to the documents the hub sent, and answer it with a 997 (recorded here, uploaded by
+the next collection).
 
 A file that cannot be read at all (no valid envelope) is rejected: intake keeps it, marked failed, and opens
 an ``input_rejected`` exception carrying the parse error (rule, segment, element); the file itself was moved
@@ -10,7 +11,6 @@ nothing is half-applied.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -49,14 +49,15 @@ def receive_x12_file(ctx: JobContext, entry: InboxEntry) -> dict[str, int]:
         connector = x12_warehouse(settings, key, ctx.unit_of_work)
     except LookupError as error:
         raise InputRejected(str(error), details={"warehouse": key}) from None
-    return asyncio.run(process_x12_file(connector, ctx.unit_of_work, entry))
+    return process_x12_file(connector, ctx.unit_of_work, entry)
 
 
-async def process_x12_file(
+def process_x12_file(
     connector: X12Warehouse, unit_of_work: Callable[[], UnitOfWork], entry: InboxEntry
 ) -> dict[str, int]:
-    """Read one stored file, journal what it says, answer it with a 997. Raises InputRejected when it cannot
-    be read (after answering a 997 that rejects the unreadable set, when its envelope was sound)."""
+    """Read one stored file, journal what it says, record its 997 (the next collection uploads it). Raises
+    InputRejected when it cannot be read (after recording a 997 that rejects the unreadable set, when its
+    envelope was sound). No call to the partner's server: processing is database work only."""
     file_name = entry.headers.get(FILE_NAME_HEADER)
     try:
         reading = connector.read(entry.kind, entry.payload, file_name=file_name)
@@ -65,10 +66,10 @@ async def process_x12_file(
         set_number = rejection.details.get("set_control_number")
         if isinstance(cause, X12Error) and isinstance(set_number, str):
             # The envelope is sound: tell the partner which set was refused, and why.
-            await connector.acknowledge(read_interchange(entry.payload), {set_number: [cause]})
+            connector.acknowledge(read_interchange(entry.payload), {set_number: [cause]})
         raise InputRejected(str(rejection), details={"file_name": file_name, **rejection.details}) from None
     journaled = _journal(unit_of_work, connector, entry, reading)
-    answered = await connector.acknowledge(read_interchange(entry.payload))
+    answered = connector.acknowledge(read_interchange(entry.payload))
     return {"events": journaled, "acknowledgments": len(reading.acknowledgments), "answers": len(answered)}
 
 

@@ -68,6 +68,8 @@ class SftpMailbox:
         self._observations = observations
         self._connection: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
+        # Folders made sure of during this session: a collection moves many files into the same folder.
+        self._folders_present: set[str] = set()
 
     # --- connection ------------------------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class SftpMailbox:
         traceback: TracebackType | None,
     ) -> None:
         connection, self._connection, self._sftp = self._connection, None, None
+        self._folders_present.clear()
         if connection is not None:
             connection.close()
             await connection.wait_closed()
@@ -237,8 +240,11 @@ class SftpMailbox:
 
     async def ensure_folders(self, *folders: str) -> None:
         for folder in folders:
+            if folder in self._folders_present:
+                continue
             async with self._operation("create folder", folder) as sftp:
                 await sftp.makedirs(folder, exist_ok=True)
+            self._folders_present.add(folder)
 
     async def move(self, path: str, folder: str) -> str:
         """Move ``path`` into ``folder`` (created if missing) and return its new path. A name already taken
