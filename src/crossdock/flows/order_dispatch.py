@@ -38,6 +38,7 @@ from crossdock.store.warehouse_orders import CANCELLED, PENDING, StoredWarehouse
 
 ADVANCE = "orders.advance"
 DISPATCH = "orders.dispatch"
+SEND_PENDING = "orders.send_pending"
 
 UNPAID = "unpaid"
 # Statuses in which the warehouse has not started preparing: a change can still be sent.
@@ -212,7 +213,7 @@ def _route(
         # already counts them) until the warehouse ships or cancels them.
         reserved = reserve(uow, row_id, utc_now())
         enqueue_recompute(uow, stored.account_id, reserved, f"routed-{row_id}")
-        _enqueue_dispatch(uow, row_id, assignment.warehouse, "send", warehouse_order)
+        _request_sending(uow, warehouse.id, assignment.warehouse)
     return f"routed to {', '.join(a.warehouse for a in decision.assignments)}"
 
 
@@ -316,11 +317,18 @@ def _cancel(uow: UnitOfWork, stored: StoredOrder) -> str:
         )
         return "cancel refused: shipped"
     if new.status == "cancelled":
-        # A dispatch job may already be queued: it finds its warehouse order cancelled and sends nothing (or,
-        # if it was already uploading, follows its upload with the cancellation).
+        # The warehouse's sending job leaves cancelled orders alone (or, if it was already uploading this
+        # one, follows its upload with the cancellation).
         for placed in uow.warehouse_orders.of_order(stored.id):
             if placed.status == PENDING:
                 uow.warehouse_orders.set_status(placed.id, CANCELLED)
+                record(
+                    uow,
+                    stored,
+                    "dispatch_skipped",
+                    f"{placed.warehouse_code}: not sent, the order was cancelled before it was dispatched",
+                    {"warehouse": placed.warehouse_code},
+                )
         return "cancelled before dispatch"
     for placed in uow.warehouse_orders.of_order(stored.id):
         if placed.status in ("cancelled", "rejected"):
@@ -373,43 +381,88 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
             uow.commit()
         return text
     if action == "send" and placed.status == PENDING:
-        return _send_batch(ctx, connector, placed)
+        count = _send_pending(ctx, connector, placed.warehouse_id, first=placed)
+        return f"{count} order(s) sent to {placed.warehouse_code} over one connection"
     sent = asyncio.run(call(placed.order))
     _after(ctx, placed, action, sent)
     return sent.summary
 
 
-# Orders sent over one connection by one dispatch job: the warehouse's other pending orders go with it.
-SEND_BATCH = 100
+def _request_sending(uow: UnitOfWork, warehouse_id: int, warehouse: str) -> None:
+    """A new order waits to be sent: one sending job per warehouse at a time takes every order routed
+    meanwhile."""
+    if uow.warehouses.request_dispatch(warehouse_id):
+        uow.enqueue(
+            JobRequest(
+                job=SEND_PENDING,
+                key=f"send-pending-{warehouse_id}-{utc_now().timestamp():.6f}",
+                args={"warehouse": warehouse},
+                partition=warehouse,
+            )
+        )
 
 
-def _send_batch(ctx: JobContext, connector: OrderSink, placed: StoredWarehouseOrder) -> str:
-    """Send this order and the warehouse's other pending ones over one connection (one SFTP session for
-    many 940s), then record each. Their own dispatch jobs, when they run, find them sent."""
+@job(SEND_PENDING, queue=WAREHOUSE_CALLS)
+def send_pending_orders(ctx: JobContext, warehouse: str) -> str:
+    """Send every order waiting for this warehouse, over one connection a round.
+
+    One job per warehouse rather than one per order: the warehouse's queue runs one job at a time, shared with
+    its collections, and at 10 orders a second the per-order jobs (each finding its order sent already by an
+    earlier one's batch) kept orders waiting tens of seconds (benchmarks/order_latency.py)."""
+    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
-        others = [
-            other
-            for other in uow.warehouse_orders.pending(placed.warehouse_id, limit=SEND_BATCH)
-            if other.id != placed.id
-        ]
-    batch = [placed, *others]
+        found = uow.warehouses.by_code(warehouse)
+        if found is None:
+            raise FatalJobError(f"warehouse {warehouse!r} is not in the database")
+        uow.warehouses.clear_dispatch_request(found.id)
+        uow.commit()
+    try:
+        connector = warehouse_connector(settings, warehouse, ctx.unit_of_work)
+    except LookupError as error:
+        raise FatalJobError(str(error)) from None
+    count = _send_pending(ctx, connector, found.id)
+    return f"{count} order(s) sent to {warehouse}"
 
-    async def send_all() -> list[tuple[StoredWarehouseOrder, Sent]]:
-        done: list[tuple[StoredWarehouseOrder, Sent]] = []
+
+# Orders sent over one connection by one round of a sending job.
+SEND_BATCH = 100
+_MAX_SEND_ROUNDS = 20
+
+
+def _send_pending(
+    ctx: JobContext, connector: OrderSink, warehouse_id: int, *, first: StoredWarehouseOrder | None = None
+) -> int:
+    """Send the warehouse's pending orders (``first`` first), then record each; how many were sent. When the
+    warehouse cannot be reached, what was sent is recorded and the error raised (the job retries)."""
+    count = 0
+    for _ in range(_MAX_SEND_ROUNDS):
+        with ctx.unit_of_work() as uow:
+            batch = uow.warehouse_orders.pending(warehouse_id, limit=SEND_BATCH)
+        if first is not None:
+            batch = [first, *[other for other in batch if other.id != first.id]]
+            first = None
+        if not batch:
+            break
+        done, failure = asyncio.run(_send_all(connector, batch))
+        for each, sent in done:
+            _after(ctx, each, "send", sent)
+        count += len(done)
+        if failure is not None:
+            raise failure
+    return count
+
+
+async def _send_all(
+    connector: OrderSink, batch: list[StoredWarehouseOrder]
+) -> tuple[list[tuple[StoredWarehouseOrder, Sent]], WarehouseUnavailable | None]:
+    done: list[tuple[StoredWarehouseOrder, Sent]] = []
+    try:
         async with connector.connection():
             for each in batch:
-                try:
-                    done.append((each, await connector.send_order(each.order)))
-                except WarehouseUnavailable:
-                    if each.id == placed.id:
-                        raise
-                    break  # the others wait for their own jobs
-        return done
-
-    done = asyncio.run(send_all())
-    for each, sent in done:
-        _after(ctx, each, "send", sent)
-    return f"{len(done)} order(s) sent to {placed.warehouse_code} over one connection"
+                done.append((each, await connector.send_order(each.order)))
+    except WarehouseUnavailable as error:
+        return done, error
+    return done, None
 
 
 def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sent) -> None:

@@ -53,6 +53,8 @@ warehouses = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("connector", sa.String(50), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    # Set while a job sending this warehouse's new orders is queued: orders routed in between join it.
+    sa.Column("dispatch_pending", sa.Boolean, nullable=False, default=False),
 )
 
 # A 3PL site can serve several brands; every flow still runs inside one account.

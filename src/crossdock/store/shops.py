@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crossdock.store.job_flags import lower_flag, raise_flag
 from crossdock.store.schema import shop_locations, shops
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
@@ -118,10 +119,7 @@ class ShopRepository:
         self._lower_flag(shop_id, shops.c.fulfil_pending)
 
     def _raise_flag(self, shop_id: int, flag: sa.Column[bool]) -> bool:
-        updated = self._connection.execute(
-            sa.update(shops).where(shops.c.id == shop_id, flag.is_(False)).values({flag: True})
-        )
-        return updated.rowcount == 1
+        return raise_flag(self._connection, shops, shop_id, flag)
 
     def _lower_flag(self, shop_id: int, flag: sa.Column[bool]) -> None:
-        self._connection.execute(sa.update(shops).where(shops.c.id == shop_id).values({flag: False}))
+        lower_flag(self._connection, shops, shop_id, flag)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from crossdock.store.job_flags import lower_flag, raise_flag
 from crossdock.store.schema import account_warehouses, warehouses
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
@@ -33,6 +34,15 @@ class WarehouseRecord:
 class WarehouseRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
+
+    def request_dispatch(self, warehouse_id: int) -> bool:
+        """Mark that the warehouse has new orders to send; True when no sending job was queued yet (the caller
+        enqueues one), False when the queued one will take this order too."""
+        return raise_flag(self._connection, warehouses, warehouse_id, warehouses.c.dispatch_pending)
+
+    def clear_dispatch_request(self, warehouse_id: int) -> None:
+        """A sending job starts: orders routed from now on need a job of their own."""
+        lower_flag(self._connection, warehouses, warehouse_id, warehouses.c.dispatch_pending)
 
     def ensure(self, declared: Iterable[DeclaredWarehouse]) -> None:
         """Create the declared warehouses (keyed by code) and keep their name, connector and accounts current.

@@ -1,5 +1,5 @@
-"""Shipments fulfilled in Shopify in batches: which shipments wait for their fulfillment, whether a shop has a
-fulfilling job queued.
+"""Shipments fulfilled in Shopify and orders sent to warehouses in batches: which shipments wait for their
+fulfillment, whether a shop has a fulfilling job queued, whether a warehouse has a sending job queued.
 
 Revision ID: 0008
 Revises: 0007
@@ -26,9 +26,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_shipments_fulfil_pending"), "shipments", ["fulfil_pending"])
     with op.batch_alter_table("shops") as shops:
         shops.add_column(sa.Column("fulfil_pending", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("warehouses") as warehouses:
+        warehouses.add_column(
+            sa.Column("dispatch_pending", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("warehouses") as warehouses:
+        warehouses.drop_column("dispatch_pending")
     with op.batch_alter_table("shops") as shops:
         shops.drop_column("fulfil_pending")
     op.drop_index(op.f("ix_shipments_fulfil_pending"), table_name="shipments")
