@@ -59,8 +59,7 @@ async def collect_into_inbox(
                     ],
                 )
                 uow.commit()
-            for document in documents:
-                await connector.settle(document)
+            await connector.settle_all(documents)
         else:
             recorded = []
     new = sum(int(outcome.is_new) for outcome in recorded)

@@ -16,6 +16,7 @@ it calls ``settle``, which archives a file, or moves it to the error folder when
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import re
@@ -38,7 +39,7 @@ from crossdock.connectors.x12.documents.registry import read_transaction_set
 from crossdock.connectors.x12.documents.return_authorisation_180 import write_180
 from crossdock.connectors.x12.documents.shipping_order_940 import write_940
 from crossdock.connectors.x12.model import Interchange, Party, Segment
-from crossdock.connectors.x12.transport import RemoteFileConflict, RemoteFileNotFound, SftpMailbox
+from crossdock.connectors.x12.transport import RemoteFile, RemoteFileConflict, RemoteFileNotFound, SftpMailbox
 from crossdock.domain.warehouse import WarehouseEvent, WarehouseOrder, WarehouseReturn
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import UnitOfWork
@@ -70,6 +71,11 @@ def order_digest(order: WarehouseOrder) -> str:
 
 def _safe_for_file_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:60] or "document"
+
+
+# SFTP requests in flight at once on a collection's session: one file's read or move is a few round trips,
+# and a busy partner leaves hundreds of files between two collections.
+_FILES_IN_FLIGHT = 16
 
 
 class X12Warehouse:
@@ -166,14 +172,21 @@ class X12Warehouse:
         cannot know."""
         with self._unit_of_work() as uow:
             pending = uow.x12_documents.not_uploaded(self._warehouse_id(uow), set_codes=("997",))
-        sent = []
-        for document in pending:
-            try:
-                sent.append(await self._upload(document))
-            except RemoteFileConflict:
-                # Recorded as an exception by _upload; the other documents still go out.
-                continue
-        return sent
+        if not pending:
+            return []
+        async with self._mailbox():
+            slots = asyncio.Semaphore(_FILES_IN_FLIGHT)
+
+            async def upload(document: OutboundDocument) -> Sent | None:
+                async with slots:
+                    try:
+                        return await self._upload(document)
+                    except RemoteFileConflict:
+                        # Recorded as an exception by _upload; the other documents still go out.
+                        return None
+
+            uploaded = await asyncio.gather(*(upload(document) for document in pending))
+        return [sent for sent in uploaded if sent is not None]
 
     async def _send(
         self,
@@ -291,19 +304,23 @@ class X12Warehouse:
     # --- EventSource -----------------------------------------------------------------------------------
 
     async def collect(self) -> Sequence[RawDocument]:
-        documents = []
         async with self._mailbox() as mailbox:
             await mailbox.ensure_folders(self.settings.folders.archive, self.settings.folders.error)
             files = await mailbox.complete_files(self.settings.folders.inbound, self.partner.stable_seconds)
-            for remote in files:
-                try:
-                    body = await mailbox.read(remote.path)
-                except RemoteFileNotFound:
-                    # Archived by a collection running at the same time (a manual poll during the
-                    # scheduled one): that collection stores it.
-                    continue
-                documents.append(self._raw(remote.name, remote.path, body))
-        return documents
+            slots = asyncio.Semaphore(_FILES_IN_FLIGHT)
+
+            async def fetch(remote: RemoteFile) -> RawDocument | None:
+                async with slots:
+                    try:
+                        body = await mailbox.read(remote.path)
+                    except RemoteFileNotFound:
+                        # Archived by a collection running at the same time (a manual poll during the
+                        # scheduled one): that collection stores it.
+                        return None
+                return self._raw(remote.name, remote.path, body)
+
+            fetched = await asyncio.gather(*(fetch(remote) for remote in files))
+        return [document for document in fetched if document is not None]
 
     def _raw(self, name: str, path: str, body: bytes) -> RawDocument:
         try:
@@ -317,13 +334,27 @@ class X12Warehouse:
         return RawDocument(self.key, INTERCHANGE, dedupe_key, body, path, name)
 
     async def settle(self, document: RawDocument) -> None:
-        folder = self.settings.folders.error if document.kind == UNREADABLE else self.settings.folders.archive
+        await self.settle_all([document])
+
+    async def settle_all(self, documents: Sequence[RawDocument]) -> None:
+        """Archive stored documents (unreadable ones to the error folder), several requests in flight."""
         async with self._mailbox() as mailbox:
-            try:
-                await mailbox.move(document.handle, folder)
-            except RemoteFileNotFound:
-                # Settled already by a concurrent collection, which stored it first: nothing is lost.
-                return
+            slots = asyncio.Semaphore(_FILES_IN_FLIGHT)
+
+            async def move(document: RawDocument) -> None:
+                folder = (
+                    self.settings.folders.error
+                    if document.kind == UNREADABLE
+                    else self.settings.folders.archive
+                )
+                async with slots:
+                    try:
+                        await mailbox.move(document.handle, folder)
+                    except RemoteFileNotFound:
+                        # Settled already by a concurrent collection, which stored it first: nothing is lost.
+                        return
+
+            await asyncio.gather(*(move(document) for document in documents))
 
     def read(self, kind: str, body: bytes, *, file_name: str | None = None) -> ReadDocument:
         try:
