@@ -4,6 +4,7 @@ measures taken first on the idle system (orders placed one at a time, each await
 
     .venv/bin/python benchmarks/order_latency.py [--rate 50] [--seconds 20] [--idle-orders 5]
         [--ship-delay-seconds 0.5] [--drain-seconds 60] [--plan plus] [--folder DIR]
+        [--postgres-server postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Measured per order or shipment, from the hub's database once the run is over:
 (a) placed → accepted: from the moment the client sent the order to Shopify to the hub's ``status_changed``
@@ -29,7 +30,9 @@ import math
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -177,6 +180,12 @@ def main() -> None:
     parser.add_argument(
         "--folder", type=Path, default=None, help="keep the logs and the hub's database here (a new folder)"
     )
+    parser.add_argument(
+        "--postgres-server",
+        default=None,
+        help="run the hub on a new database of this PostgreSQL server (dropped after), not on SQLite; "
+        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     options = parser.parse_args()
     if options.folder is not None:
         options.folder.mkdir(parents=True)
@@ -188,7 +197,32 @@ def main() -> None:
 
 def run(options: argparse.Namespace, folder: Path) -> None:
     # Warnings only: at 50 orders/s the hub's info log would cost CPU the measured work shares.
-    config = write_demo_files(folder, choose_ports(), log_level="warning", plan=options.plan)
+    with hub_database(options.postgres_server) as database:
+        measure_run(options, folder, database)
+
+
+@contextmanager
+def hub_database(server_url: str | None) -> Iterator[str | None]:
+    """None (the demo's SQLite file), or a new PostgreSQL database on ``server_url``, dropped afterwards."""
+    if server_url is None:
+        yield None
+        return
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"crossdock_latency_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def measure_run(options: argparse.Namespace, folder: Path, database: str | None) -> None:
+    config = write_demo_files(
+        folder, choose_ports(), log_level="warning", plan=options.plan, database=database
+    )
     knobs = WarehouseKnobs(
         pick_delay_seconds=options.ship_delay_seconds, ship_delay_seconds=options.ship_delay_seconds
     )
@@ -220,7 +254,8 @@ def run(options: argparse.Namespace, folder: Path) -> None:
     expected = round(options.rate * options.seconds)
     print(
         f"orders: {len(load)} placed under load ({expected} scheduled: {options.rate:g}/s for "
-        f"{options.seconds:g} s, {traffic.failures} refused), {len(idle)} idle first; database SQLite; "
+        f"{options.seconds:g} s, {traffic.failures} refused), {len(idle)} idle first; "
+        f"database {'PostgreSQL' if database else 'SQLite'}; "
         f"3PL pick and ship {options.ship_delay_seconds:g} s each; Shopify plan {options.plan}; "
         f"drain up to {options.drain_seconds:g} s"
     )

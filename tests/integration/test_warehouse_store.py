@@ -153,3 +153,19 @@ def test_journal_keeps_events_in_order_and_a_document_read_twice_adds_nothing(en
         assert [entry.event for entry in entries] == [shipped, adjusted]
         assert [entry.event for entry in uow.warehouse_events.list(wid, order_key="ORD-1")] == [shipped]
         assert uow.warehouse_events.list(wid, kind="StockAdjusted")[0].event == adjusted
+
+
+def test_the_sending_flag_asks_for_one_job_until_the_job_starts(engine: sa.Engine) -> None:
+    east = warehouse_id(engine)
+    with UnitOfWork(engine) as uow:
+        first = uow.warehouses.request_dispatch(east)
+        again = uow.warehouses.request_dispatch(east)
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        uow.warehouses.clear_dispatch_request(east)  # the job starts
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        after_the_start = uow.warehouses.request_dispatch(east)
+        unknown = uow.warehouses.request_dispatch(east + 1000)
+        uow.rollback()
+    assert (first, again, after_the_start, unknown) == (True, False, True, False)

@@ -80,6 +80,8 @@ class DemoConfig:
     app_secret: str
     sftp_password: str
     plan: str
+    # The hub's database: SQLite in the folder unless another is given (a benchmark on PostgreSQL).
+    database: str | None = None
 
     @property
     def hub_config(self) -> Path:
@@ -103,7 +105,7 @@ class DemoConfig:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.folder / 'crossdock.db'}"
+        return self.database or f"sqlite:///{self.folder / 'crossdock.db'}"
 
     @property
     def shop_url(self) -> str:
@@ -133,7 +135,7 @@ def _env_key(key: str) -> str:
 
 
 def write_demo_files(
-    folder: Path, ports: Ports, *, log_level: str = "info", plan: str = "plus"
+    folder: Path, ports: Ports, *, log_level: str = "info", plan: str = "plus", database: str | None = None
 ) -> DemoConfig:
     """Write every file the three processes read into ``folder`` (which must exist) and describe them."""
     folder = folder.resolve()
@@ -145,6 +147,7 @@ def write_demo_files(
         app_secret=secrets.token_hex(16),
         sftp_password=secrets.token_urlsafe(12),
         plan=plan,
+        database=database,
     )
     config.shop_seed.write_text(json.dumps(_shop_seed(), indent=2) + "\n", encoding="utf-8")
     config.warehouse_stock.write_text(

@@ -424,8 +424,9 @@ def send_pending_orders(ctx: JobContext, warehouse: str) -> str:
     return f"{count} order(s) sent to {warehouse}"
 
 
-# Orders sent over one connection by one round of a sending job.
+# Orders sent over one connection by one round of a sending job, and uploads in flight at once.
 SEND_BATCH = 100
+_SENDS_IN_FLIGHT = 8
 _MAX_SEND_ROUNDS = 20
 
 
@@ -444,8 +445,7 @@ def _send_pending(
         if not batch:
             break
         done, failure = asyncio.run(_send_all(connector, batch))
-        for each, sent in done:
-            _after(ctx, each, "send", sent)
+        _record_dispatches(ctx, done, "send")
         count += len(done)
         if failure is not None:
             raise failure
@@ -455,52 +455,77 @@ def _send_pending(
 async def _send_all(
     connector: OrderSink, batch: list[StoredWarehouseOrder]
 ) -> tuple[list[tuple[StoredWarehouseOrder, Sent]], WarehouseUnavailable | None]:
-    done: list[tuple[StoredWarehouseOrder, Sent]] = []
+    """Send the batch over one connection, several uploads in flight; what was sent, and the first failure
+    to reach the warehouse (the others of the batch then wait for the job's next attempt)."""
+    results: list[Sent | WarehouseUnavailable | None] = [None] * len(batch)
+    slots = asyncio.Semaphore(_SENDS_IN_FLIGHT)
+
+    async def send(index: int) -> None:
+        async with slots:
+            try:
+                results[index] = await connector.send_order(batch[index].order)
+            except WarehouseUnavailable as error:
+                results[index] = error
+
     try:
         async with connector.connection():
-            for each in batch:
-                done.append((each, await connector.send_order(each.order)))
+            await asyncio.gather(*(send(index) for index in range(len(batch))))
     except WarehouseUnavailable as error:
-        return done, error
-    return done, None
+        return [], error
+    done = [(each, result) for each, result in zip(batch, results, strict=True) if isinstance(result, Sent)]
+    failures = [result for result in results if isinstance(result, WarehouseUnavailable)]
+    return done, failures[0] if failures else None
 
 
 def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sent) -> None:
     """Record what a dispatch did, in the order's transaction."""
-    warehouse_order_id = placed.id
+    _record_dispatches(ctx, [(placed, sent)], action)
+
+
+def _record_dispatches(
+    ctx: JobContext, dispatched: list[tuple[StoredWarehouseOrder, Sent]], action: str
+) -> None:
+    """Record what dispatches did, all in one transaction (orders locked in id order)."""
+    if not dispatched:
+        return
     with ctx.unit_of_work() as uow:
-        stored = uow.orders.by_id(placed.order_id, for_update=True)
-        assert stored is not None
-        current = uow.warehouse_orders.get(warehouse_order_id)
-        assert current is not None
-        if action == "send" and current.status == CANCELLED:
-            # Cancelled in Shopify while this upload ran: the warehouse has the order, so it is asked to
-            # cancel it like any order already sent.
-            uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested", sent=True)
-            record(
-                uow,
-                stored,
-                "dispatched_send",
-                f"{placed.warehouse_code}: {sent.summary}, while it was "
-                "being cancelled; the cancellation follows",
-            )
-            _enqueue_dispatch(uow, warehouse_order_id, placed.warehouse_code, "cancel", placed.order)
-            uow.commit()
-            return
-        if action == "send" and current.status == PENDING:
-            uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
-        if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
-            uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested")
+        for placed, sent in sorted(dispatched, key=lambda done: done[0].order_id):
+            _record_dispatch(uow, placed, action, sent)
+        uow.commit()
+
+
+def _record_dispatch(uow: UnitOfWork, placed: StoredWarehouseOrder, action: str, sent: Sent) -> None:
+    warehouse_order_id = placed.id
+    stored = uow.orders.by_id(placed.order_id, for_update=True)
+    assert stored is not None
+    current = uow.warehouse_orders.get(warehouse_order_id)
+    assert current is not None
+    if action == "send" and current.status == CANCELLED:
+        # Cancelled in Shopify while this upload ran: the warehouse has the order, so it is asked to
+        # cancel it like any order already sent.
+        uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested", sent=True)
         record(
             uow,
             stored,
-            f"dispatched_{action}",
-            f"{placed.warehouse_code}: {sent.summary}" + (" (already sent)" if sent.repeated else ""),
-            {"warehouse": placed.warehouse_code, "key": sent.key, "reference": sent.reference},
+            "dispatched_send",
+            f"{placed.warehouse_code}: {sent.summary}, while it was being cancelled; "
+            "the cancellation follows",
         )
-        if action == "send":
-            apply_status_event(uow, stored, status.Dispatched(), cause=f"sent to {placed.warehouse_code}")
-        uow.commit()
+        _enqueue_dispatch(uow, warehouse_order_id, placed.warehouse_code, "cancel", placed.order)
+        return
+    if action == "send" and current.status == PENDING:
+        uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
+    if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
+        uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested")
+    record(
+        uow,
+        stored,
+        f"dispatched_{action}",
+        f"{placed.warehouse_code}: {sent.summary}" + (" (already sent)" if sent.repeated else ""),
+        {"warehouse": placed.warehouse_code, "key": sent.key, "reference": sent.reference},
+    )
+    if action == "send":
+        apply_status_event(uow, stored, status.Dispatched(), cause=f"sent to {placed.warehouse_code}")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
