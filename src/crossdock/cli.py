@@ -12,6 +12,7 @@ import typer
 
 import crossdock
 from crossdock.config import ConfigError, Settings, example_config, load_settings
+from crossdock.exceptions_cli import exceptions_app
 from crossdock.logs import configure_logging
 from crossdock.operator_cli import bundles_app, orders_app, skus_app, stock_app
 
@@ -37,6 +38,7 @@ app.add_typer(orders_app, name="orders")
 app.add_typer(skus_app, name="skus")
 app.add_typer(bundles_app, name="bundles")
 app.add_typer(stock_app, name="stock")
+app.add_typer(exceptions_app, name="exceptions")
 
 _state: dict[str, Path | None] = {"config": None}
 

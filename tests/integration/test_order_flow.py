@@ -168,6 +168,11 @@ def test_an_unknown_sku_waits_for_an_alias_then_is_dispatched(world: World) -> N
     (problem,) = wait_for(lambda: world.exceptions("unknown_sku"), "the unknown_sku exception")
     assert problem.details["unknown_skus"] == ["LANTERN-OLD"]
     assert world.status(name) == "received"
+    # Retried before the SKU is mapped: the order is looked at again and the problem counted once more.
+    assert "is looked at again" in world.cli("exceptions", "retry", str(problem.id)).output
+    wait_for(
+        lambda: [p for p in world.exceptions("unknown_sku") if p.occurrences == 2], "the retry's validation"
+    )
     world.cli("skus", "alias", "LANTERN-OLD", "STOVE-1", "--account", "acme")
     world.reaches(name, "accepted")
     simulated = world.at_warehouse(world.warehouse_key(name))

@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from crossdock.config import Settings
 from crossdock.logs import configure_logging
-from crossdock.store.unit_of_work import JobRequest
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.web.app import create_app
 from tests.support.sample_jobs import labels
 from tests.support.waiting import wait_until
@@ -164,6 +164,45 @@ def test_metrics_show_queue_depth_and_open_exceptions_from_the_database(settings
     assert 'crossdock_open_exceptions{type="dead_letter"} 1.0' in after.splitlines()
     assert "# HELP crossdock_queue_depth Jobs not finished, per queue and state" in after
     assert "# TYPE crossdock_queue_depth gauge" in after
+
+
+def test_the_exceptions_api_lists_and_shows_what_the_hub_raised(settings: Settings) -> None:
+    with TestClient(create_app(settings, role=None)) as client:
+        with UnitOfWork(client.app.state.hub.engine) as uow:  # type: ignore[attr-defined]
+            raised = uow.exceptions.raise_(
+                type="unknown_sku",
+                severity="error",
+                subject_type="order",
+                subject_id="12",
+                message="order #1012 has SKUs no warehouse knows: LANTERN-OLD",
+                details={"unknown_skus": ["LANTERN-OLD"]},
+                actions=["retry", "ignore"],
+                account_id="acme",
+            )
+            uow.exceptions.raise_(
+                type="warehouse_rejected",
+                severity="error",
+                subject_type="order",
+                subject_id="13",
+                message="rejected",
+                details={},
+                actions=["resolve", "ignore"],
+                account_id="acme",
+            )
+            uow.commit()
+        listed = client.get("/api/exceptions", params={"type": "unknown_sku"})
+        shown = client.get(f"/api/exceptions/{raised}")
+        closed = client.get("/api/exceptions", params={"status": "resolved"})
+        missing = client.get("/api/exceptions/999999")
+        paths = client.get("/openapi.json").json()["paths"]
+
+    assert listed.status_code == 200
+    assert [(entry["id"], entry["subject"]) for entry in listed.json()] == [(raised, "order:12")]
+    assert shown.json()["details"] == {"unknown_skus": ["LANTERN-OLD"]}
+    assert shown.json()["actions"] == ["retry", "ignore"] and shown.json()["status"] == "open"
+    assert closed.json() == []
+    assert missing.status_code == 404
+    assert {"/api/exceptions", "/api/exceptions/{exception_id}"} <= set(paths)
 
 
 def test_the_openapi_document_lists_the_operations_routes(settings: Settings) -> None:

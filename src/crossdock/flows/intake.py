@@ -21,12 +21,15 @@ from typing import Any
 
 import structlog
 
+from crossdock.flows.command_errors import CommandRefused
+from crossdock.flows.exception_actions import retries
 from crossdock.flows.input_handlers import handler_for
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.queues import INTAKE
 from crossdock.jobs.registry import job
 from crossdock.jobs.runtime import current_runtime
 from crossdock.jobs.steps import step
+from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.inbox import InboxEntry, InboxState, NewInboxEntry, Recorded
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
@@ -305,3 +308,26 @@ def _enqueue_own_job(inbox_id: int, error: str) -> None:
             )
         )
         uow.commit()
+
+
+@retries("input_rejected")
+def _retry_rejected_input(uow: UnitOfWork, record: ExceptionRecord, by: str) -> str:
+    """Process the stored input again (after the configuration or the code that rejected it was fixed): a
+    new rejection opens a new exception."""
+    inbox_id = int(record.subject_id)
+    entry = uow.inbox.get(inbox_id)
+    if entry is None:
+        raise CommandRefused(f"the input of exception {record.id} (inbox row {inbox_id}) is gone")
+    retried = len(record.details.get("retried_by", []))
+    uow.enqueue(
+        JobRequest(
+            job=PROCESS_INPUT,
+            key=f"inbox-{inbox_id}-retry-{retried + 1}",
+            args={"inbox_id": inbox_id, "account_id": entry.account_id},
+        )
+    )
+    uow.exceptions.update_details(
+        record.id, {**record.details, "retried_by": [*record.details.get("retried_by", []), by]}
+    )
+    uow.exceptions.close(record.id, status="resolved", by=f"{by} (retried)")
+    return f"input {inbox_id} ({entry.source} {entry.kind}) is processed again"

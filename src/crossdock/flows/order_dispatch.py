@@ -23,6 +23,8 @@ from crossdock.domain.order_validation import LineResolution, address_problems, 
 from crossdock.domain.orders import Order
 from crossdock.domain.routing import RoutedLine, RoutingFailure, WarehouseRoute, route
 from crossdock.domain.warehouse import WarehouseOrder, WarehouseOrderLine
+from crossdock.flows.command_errors import CommandRefused
+from crossdock.flows.exception_actions import retries
 from crossdock.flows.order_progress import apply_status_event, record
 from crossdock.flows.stock_updates import enqueue_recompute, reserve
 from crossdock.flows.stock_view import reported_stock
@@ -31,6 +33,7 @@ from crossdock.jobs.context import JobContext
 from crossdock.jobs.errors import FatalJobError
 from crossdock.jobs.queues import ORDERS, WAREHOUSE_CALLS
 from crossdock.jobs.registry import job
+from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.orders import StoredOrder
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
@@ -55,6 +58,18 @@ def enqueue_advance(uow: UnitOfWork, order_id: int, reason: str) -> None:
             partition=str(order_id),
         )
     )
+
+
+@retries("unknown_sku")
+@retries("address_incomplete")
+@retries("routing_failed")
+def _retry_order(uow: UnitOfWork, record: ExceptionRecord, by: str) -> str:
+    """Look at the order again: its exception closes if the problem is gone, or counts once more."""
+    stored = uow.orders.by_id(int(record.subject_id))
+    if stored is None:
+        raise CommandRefused(f"the order of exception {record.id} is gone")
+    enqueue_advance(uow, stored.id, f"retry-{record.id}")
+    return f"order {stored.order.name} is looked at again (the exception closes once the problem is gone)"
 
 
 @job(ADVANCE, queue=ORDERS)

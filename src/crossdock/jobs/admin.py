@@ -13,6 +13,7 @@ from dbos._utils import INTERNAL_QUEUE_NAME
 from crossdock.jobs.enqueuer import RUN_JOB_WORKFLOW, AttemptMeta, DbosEnqueuer
 from crossdock.jobs.ids import manual_retry_key
 from crossdock.jobs.lost_executors import LostExecutor, find_lost_executors, is_silent
+from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
@@ -82,23 +83,7 @@ class JobAdmin:
                 raise NotRetriableError(f"exception {exception_id} is not a dead letter")
             if record.status != "open":
                 raise NotRetriableError(f"exception {exception_id} is {record.status}, not open")
-            details = dict(record.details)
-            retries = list(details.get("retries", []))
-            key = manual_retry_key(details["origin_key"], len(retries) + 1)
-            request = JobRequest(
-                job=details["job"], key=key, args=details["args"], partition=details.get("partition")
-            )
-            meta = AttemptMeta(
-                attempt=1,
-                origin_key=details["origin_key"],
-                partition=request.partition,
-                exception_id=exception_id,
-            )
-            assert isinstance(uow.enqueuer, DbosEnqueuer)
-            new_job_id = uow.enqueuer.enqueue_attempt(uow.connection, request, meta)
-            retries.append({"job_id": new_job_id, "at": utc_now().isoformat(), "by": by})
-            details["retries"] = retries
-            uow.exceptions.update_details(exception_id, details)
+            new_job_id = retry_dead_letter_in(uow, record, by)
             uow.commit()
         return new_job_id
 
@@ -147,3 +132,24 @@ class JobAdmin:
             ):
                 recovered.append(workflow.workflow_id)
         return recovered
+
+
+def retry_dead_letter_in(uow: UnitOfWork, record: ExceptionRecord, by: str) -> str:
+    """Enqueue the dead-lettered job of ``record`` again, from its first attempt, in ``uow`` (the caller
+    commits); the new job's id. The exception closes when that job succeeds."""
+    details = dict(record.details)
+    retries = list(details.get("retries", []))
+    key = manual_retry_key(details["origin_key"], len(retries) + 1)
+    request = JobRequest(
+        job=details["job"], key=key, args=details["args"], partition=details.get("partition")
+    )
+    meta = AttemptMeta(
+        attempt=1, origin_key=details["origin_key"], partition=request.partition, exception_id=record.id
+    )
+    if not isinstance(uow.enqueuer, DbosEnqueuer):
+        raise NotRetriableError("retrying a dead letter needs the job engine's enqueuer")
+    new_job_id = uow.enqueuer.enqueue_attempt(uow.connection, request, meta)
+    retries.append({"job_id": new_job_id, "at": utc_now().isoformat(), "by": by})
+    details["retries"] = retries
+    uow.exceptions.update_details(record.id, details)
+    return new_job_id
