@@ -500,13 +500,14 @@ def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sen
 def _record_dispatches(
     ctx: JobContext, dispatched: list[tuple[StoredWarehouseOrder, Sent]], action: str
 ) -> None:
-    """Record what dispatches did, all in one transaction (orders locked in id order)."""
-    if not dispatched:
-        return
-    with ctx.unit_of_work() as uow:
-        for placed, sent in sorted(dispatched, key=lambda done: done[0].order_id):
+    """Record what dispatches did, one transaction per order: each locks its order, then (publishing its new
+    status) its shop's row, in the order every other transaction on an order takes them. One transaction for
+    many orders would hold the shop's row while waiting for the next order, which an order's own job holds
+    while waiting for the shop's row: a deadlock on PostgreSQL."""
+    for placed, sent in dispatched:
+        with ctx.unit_of_work() as uow:
             _record_dispatch(uow, placed, action, sent)
-        uow.commit()
+            uow.commit()
 
 
 def _record_dispatch(uow: UnitOfWork, placed: StoredWarehouseOrder, action: str, sent: Sent) -> None:
