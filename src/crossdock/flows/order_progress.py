@@ -68,7 +68,11 @@ def apply_status_event(
         # One publishing job per shop at a time takes every order whose status changed meanwhile: support
         # sees statuses within seconds, and Shopify gets a few batched calls instead of one per change.
         if uow.shops.request_status_publish(shop.id):
-            _enqueue_shop_job(uow, PUBLISH_ORDER_STATUSES, "publish-statuses", shop)
+            # A partition of its own: statuses and fulfillments are published side by side, never one
+            # waiting for the other's batch (the shop's rate budget paces both all the same).
+            _enqueue_shop_job(
+                uow, PUBLISH_ORDER_STATUSES, "publish-statuses", shop, partition_suffix="/statuses"
+            )
     return new
 
 
@@ -79,13 +83,15 @@ def request_fulfilment(uow: UnitOfWork, shop: ShopRecord) -> None:
         _enqueue_shop_job(uow, FULFIL_SHIPMENTS, "fulfil-shipments", shop)
 
 
-def _enqueue_shop_job(uow: UnitOfWork, job: str, key_prefix: str, shop: ShopRecord) -> None:
+def _enqueue_shop_job(
+    uow: UnitOfWork, job: str, key_prefix: str, shop: ShopRecord, *, partition_suffix: str = ""
+) -> None:
     uow.enqueue(
         JobRequest(
             job=job,
             key=f"{key_prefix}-{shop.id}-{utc_now().timestamp():.6f}",
             args={"shop_domain": shop.domain},
-            partition=shop.domain,
+            partition=shop.domain + partition_suffix,
         )
     )
 

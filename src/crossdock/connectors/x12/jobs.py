@@ -4,8 +4,9 @@ documents whose upload did not finish are uploaded again, and documents the part
 
 A tick every second enqueues each warehouse's collection under a key made of the warehouse and the
 interval slot it falls in (``east-3pl@5904000``), so a collection runs at most once per interval whatever the
-number of processes or ticks. Collections run on the warehouse-calls queue, partitioned by warehouse, so one
-partner's slow server never holds up another's.
+number of processes or ticks. Collections run on the warehouse-calls queue, partitioned by warehouse (a
+partition for its collections beside the one for its orders), so one partner's slow server never holds up
+another's.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ schedule(COLLECT_TICK, cron="* * * * * *", job=COLLECT_TICK)
 schedule(CHECK_ACKNOWLEDGMENTS, cron="0 * * * * *", job=CHECK_ACKNOWLEDGMENTS)
 
 
+def collection_partition(warehouse: str) -> str:
+    """Collections have a partition of their own beside the warehouse's (which sends its orders): one
+    collection at a time, but never stuck behind a batch of orders being sent, nor holding one up. The
+    partner sees at most two sessions at once."""
+    return f"{warehouse}/collect"
+
+
 @job(COLLECT_TICK, queue=MAINTENANCE)
 def enqueue_due_collections(ctx: JobContext) -> list[str]:
     settings = ctx.settings()
@@ -40,7 +48,14 @@ def enqueue_due_collections(ctx: JobContext) -> list[str]:
     with ctx.unit_of_work() as uow:
         for key in x12_warehouse_keys(settings):
             slot = int(now // settings.warehouses[key].x12.poll_interval_seconds)
-            uow.enqueue(JobRequest(job=COLLECT, key=f"{key}@{slot}", args={"warehouse": key}, partition=key))
+            uow.enqueue(
+                JobRequest(
+                    job=COLLECT,
+                    key=f"{key}@{slot}",
+                    args={"warehouse": key},
+                    partition=collection_partition(key),
+                )
+            )
             enqueued.append(key)
         uow.commit()
     return enqueued
