@@ -210,11 +210,7 @@ class StockRepository:
     ) -> bool:
         """Set what the hub wants at a Shopify location; True when that differs from what Shopify holds as
         far as the hub knows (a push is due)."""
-        key = sa.and_(
-            shopify_stock_levels.c.shop_id == shop_id,
-            shopify_stock_levels.c.location_id == location_id,
-            shopify_stock_levels.c.inventory_item_id == inventory_item_id,
-        )
+        key = _level_key(shop_id, location_id, inventory_item_id)
         row = self._connection.execute(sa.select(shopify_stock_levels.c.available).where(key)).one_or_none()
         if row is None:
             self._connection.execute(
@@ -255,11 +251,7 @@ class StockRepository:
 
     def level(self, shop_id: int, location_id: str, inventory_item_id: str) -> ShopLevel | None:
         row = self._connection.execute(
-            sa.select(shopify_stock_levels).where(
-                shopify_stock_levels.c.shop_id == shop_id,
-                shopify_stock_levels.c.location_id == location_id,
-                shopify_stock_levels.c.inventory_item_id == inventory_item_id,
-            )
+            sa.select(shopify_stock_levels).where(_level_key(shop_id, location_id, inventory_item_id))
         ).one_or_none()
         return None if row is None else _level(row)
 
@@ -282,11 +274,7 @@ class StockRepository:
         due meanwhile)."""
         self._connection.execute(
             sa.update(shopify_stock_levels)
-            .where(
-                shopify_stock_levels.c.shop_id == shop_id,
-                shopify_stock_levels.c.location_id == location_id,
-                shopify_stock_levels.c.inventory_item_id == inventory_item_id,
-            )
+            .where(_level_key(shop_id, location_id, inventory_item_id))
             .values(available=value, wanted=value, read_at=utc_now(), updated_at=utc_now())
         )
 
@@ -298,13 +286,18 @@ class StockRepository:
         values: dict[str, object] = {"available": available, ("pushed_at" if pushed else "read_at"): now}
         self._connection.execute(
             sa.update(shopify_stock_levels)
-            .where(
-                shopify_stock_levels.c.shop_id == shop_id,
-                shopify_stock_levels.c.location_id == location_id,
-                shopify_stock_levels.c.inventory_item_id == inventory_item_id,
-            )
+            .where(_level_key(shop_id, location_id, inventory_item_id))
             .values(**values)
         )
+
+
+def _level_key(shop_id: int, location_id: str, inventory_item_id: str) -> sa.ColumnElement[bool]:
+    """The one level of an inventory item at a shop's location."""
+    return sa.and_(
+        shopify_stock_levels.c.shop_id == shop_id,
+        shopify_stock_levels.c.location_id == location_id,
+        shopify_stock_levels.c.inventory_item_id == inventory_item_id,
+    )
 
 
 def _level(row: sa.Row[tuple[object, ...]]) -> ShopLevel:
