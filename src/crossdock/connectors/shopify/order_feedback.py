@@ -13,6 +13,7 @@ warehouse's reason from the order's open exception when it rejected the order or
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -43,6 +44,7 @@ from crossdock.jobs.queues import SHOP_CALLS
 from crossdock.jobs.registry import job
 from crossdock.store.orders import StoredOrder
 from crossdock.store.shipments import StoredShipment
+from crossdock.store.shops import ShopRecord, ShopRepository
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
 log = structlog.get_logger("crossdock.orders")
@@ -50,6 +52,20 @@ log = structlog.get_logger("crossdock.orders")
 FULFILLMENT_REQUEST_ANSWERED = "fulfillment_request_answered"
 # The exception the warehouse feedback opens on the order for each answer that needs a reason.
 _REASON_EXCEPTION = {REJECTING_STATUS: "warehouse_rejected", REFUSING_CANCEL_STATUS: "cancel_refused"}
+
+
+def _start_shop_batch(
+    ctx: JobContext, shop_domain: str, lower_flag: Callable[[ShopRepository, int], None]
+) -> ShopRecord:
+    """The shop of a per-shop batch job, its flag lowered and committed: work added from now on asks for a
+    job of its own."""
+    with ctx.unit_of_work() as uow:
+        shop = uow.shops.by_domain(shop_domain)
+        if shop is None:
+            raise FatalJobError(f"no shop {shop_domain} in the database")
+        lower_flag(uow.shops, shop.id)
+        uow.commit()
+    return shop
 
 
 @dataclass(frozen=True)
@@ -107,12 +123,7 @@ def fulfil_shop_shipments(ctx: JobContext, shop_domain: str) -> dict[str, int]:
     costs the job engine's bookkeeping on top of its two calls — at 50 orders a second the shipments queued
     up behind each other for tens of seconds (benchmarks/order_latency.py)."""
     settings = ctx.settings()
-    with ctx.unit_of_work() as uow:
-        shop = uow.shops.by_domain(shop_domain)
-        if shop is None:
-            raise FatalJobError(f"no shop {shop_domain} in the database")
-        uow.shops.clear_fulfilment_request(shop.id)
-        uow.commit()
+    shop = _start_shop_batch(ctx, shop_domain, ShopRepository.clear_fulfilment_request)
     client = shop_client(settings, ctx.runtime.engine, shop.domain)
     counts = {"fulfilled": 0, "skipped": 0, "handed_over": 0}
     for _ in range(_MAX_FULFIL_ROUNDS):
@@ -289,12 +300,7 @@ _MAX_STATUS_CALLS = 50
 def publish_order_statuses(ctx: JobContext, shop_domain: str) -> dict[str, int]:
     """Publish every order of the shop whose status Shopify does not show yet, STATUSES_PER_CALL per call."""
     settings = ctx.settings()
-    with ctx.unit_of_work() as uow:
-        shop = uow.shops.by_domain(shop_domain)
-        if shop is None:
-            raise FatalJobError(f"no shop {shop_domain} in the database")
-        uow.shops.clear_status_publish(shop.id)
-        uow.commit()
+    shop = _start_shop_batch(ctx, shop_domain, ShopRepository.clear_status_publish)
     client = shop_client(settings, ctx.runtime.engine, shop.domain)
     _, shop_settings = settings.shop(shop.domain)
     published = calls = 0
