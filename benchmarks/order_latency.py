@@ -30,7 +30,6 @@ import math
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from scratch_database import scratch_database
 
 from crossdock.demo.config import SKUS, WarehouseKnobs, choose_ports, write_demo_files
 from crossdock.demo.processes import Supervisor, start_processes
@@ -207,16 +207,8 @@ def hub_database(server_url: str | None) -> Iterator[str | None]:
     if server_url is None:
         yield None
         return
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"crossdock_latency_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(server_url, "crossdock_latency") as url:
+        yield url
 
 
 def measure_run(options: argparse.Namespace, folder: Path, database: str | None) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
+from scratch_database import ServerUnreachable, scratch_database
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHOP_DOMAIN = "bench-shop.myshopify.com"
@@ -402,31 +403,13 @@ def run_database(label: str, options: argparse.Namespace) -> None:
                     )
                 )
             else:
-                with postgres_database(options.postgres_server) as url:
-                    if url is None:
-                        return
-                    rounds.append(run_round(url, Path(folder), options, drain_timeout=drain_timeout))
+                try:
+                    with scratch_database(options.postgres_server, "crossdock_bench") as url:
+                        rounds.append(run_round(url, Path(folder), options, drain_timeout=drain_timeout))
+                except ServerUnreachable as error:
+                    print(f"\npostgresql: skipped, the server is unreachable ({error})")
+                    return
     report(label, rounds, options)
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str | None]:
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"crossdock_bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as error:
-        print(f"\npostgresql: skipped, the server is unreachable ({type(error.orig).__name__})")
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def main() -> None:
