@@ -15,6 +15,7 @@ from crossdock.config import Settings
 from crossdock.flows.command_errors import CommandRefused
 from crossdock.flows.exception_actions import Action, act
 from crossdock.flows.exception_report import exception_as_dict
+from crossdock.operator_cli import _fail, _settings
 from crossdock.store.unit_of_work import UnitOfWork
 
 exceptions_app = typer.Typer(
@@ -24,12 +25,6 @@ exceptions_app = typer.Typer(
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON, for scripts")]
 IdsArgument = Annotated[list[int], typer.Argument(help="exception ids (several at once act on each)")]
-
-
-def _settings() -> Settings:
-    from crossdock.cli import _settings as load
-
-    return load()
 
 
 @contextmanager
@@ -155,8 +150,3 @@ def exceptions_ignore(exception_ids: IdsArgument) -> None:
 def exceptions_retry(exception_ids: IdsArgument) -> None:
     """Do again what failed: a dead-lettered job, a rejected input, an order's validation or routing."""
     _act("retry", exception_ids)
-
-
-def _fail(message: str, exit_code: int) -> typer.Exit:
-    typer.echo(f"crossdock: {message}", err=True)
-    return typer.Exit(code=exit_code)
