@@ -38,10 +38,6 @@ def retries(exception_type: str) -> Callable[[RetryHandler], RetryHandler]:
     return register
 
 
-def retriable_types() -> frozenset[str]:
-    return frozenset(_RETRY_HANDLERS)
-
-
 @dataclass(frozen=True)
 class ActionOutcome:
     exception_id: int
