@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 import crossdock
+from crossdock.access_cli import tokens_app, users_app
 from crossdock.config import ConfigError, Settings, example_config, load_settings
 from crossdock.exceptions_cli import exceptions_app
 from crossdock.logs import configure_logging
@@ -39,6 +40,8 @@ app.add_typer(skus_app, name="skus")
 app.add_typer(bundles_app, name="bundles")
 app.add_typer(stock_app, name="stock")
 app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 
 _state: dict[str, Path | None] = {"config": None}
 

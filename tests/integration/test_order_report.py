@@ -40,6 +40,7 @@ from crossdock.store.unit_of_work import UnitOfWork
 from crossdock.store.warehouses import DeclaredWarehouse
 from crossdock.web.app import create_app
 from tests.conftest import write_config
+from tests.support.api_tokens import bearer
 from tests.support.enqueuers import RecordingEnqueuer
 
 MOMENT = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -323,7 +324,7 @@ def test_orders_show_lists_every_shop_s_order_of_that_name_newest_first(hub: Hub
 
 def test_the_api_returns_the_report_and_finds_orders_by_name(hub: Hub, shipped_order: int) -> None:
     us_order = insert_order(hub.engine, US, an_order("7001"))
-    with TestClient(create_app(hub.settings, role=None)) as client:
+    with TestClient(create_app(hub.settings, role=None), headers=bearer(hub.engine)) as client:
         found = client.get(f"/api/orders/{shipped_order}")
         missing = client.get("/api/orders/999999")
         named = client.get("/api/orders", params={"name": "#1001"})

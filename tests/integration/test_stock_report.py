@@ -29,6 +29,7 @@ from crossdock.store.skus import VariantRegistration
 from crossdock.store.unit_of_work import UnitOfWork
 from crossdock.web.app import create_app
 from tests.conftest import write_config
+from tests.support.api_tokens import bearer
 
 MOMENT = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 EU = DeclaredShop(key="acme-eu", domain="acme-eu.myshopify.com", account_id="acme")
@@ -430,7 +431,7 @@ def test_stock_show_refuses_a_sku_the_account_does_not_know(hub: Hub, stocked: D
 
 
 def test_the_api_returns_the_report_or_404(hub: Hub, stocked: Dispatched) -> None:
-    with TestClient(create_app(hub.settings, role=None)) as client:
+    with TestClient(create_app(hub.settings, role=None), headers=bearer(hub.engine)) as client:
         found = client.get("/api/stock/TENT-2P", params={"account": "acme"})
         missing = client.get("/api/stock/GLOBEX-LAMP", params={"account": "acme"})
         no_account = client.get("/api/stock/TENT-2P")

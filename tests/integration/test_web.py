@@ -21,6 +21,7 @@ from crossdock.config import Settings
 from crossdock.logs import configure_logging
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.web.app import create_app
+from tests.support.api_tokens import bearer
 from tests.support.sample_jobs import labels
 from tests.support.waiting import wait_until
 
@@ -190,6 +191,7 @@ def test_the_exceptions_api_lists_and_shows_what_the_hub_raised(settings: Settin
                 account_id="acme",
             )
             uow.commit()
+        client.headers.update(bearer(client.app.state.hub.engine))  # type: ignore[attr-defined]
         listed = client.get("/api/exceptions", params={"type": "unknown_sku"})
         shown = client.get(f"/api/exceptions/{raised}")
         closed = client.get("/api/exceptions", params={"status": "resolved"})

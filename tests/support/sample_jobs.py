@@ -99,3 +99,12 @@ def handle_unreadable(ctx: JobContext, entry: InboxEntry) -> None:
 @job("test.record_key", queue=INTAKE)
 def record_key(ctx: JobContext, path: str) -> None:
     journal(path, ctx.key)
+
+
+@handles("test", "rejected-until-fixed")
+def handle_rejected_until_fixed(ctx: JobContext, entry: InboxEntry) -> None:
+    """Refused until the file named by the ``fixed`` header exists: an input an operator fixes, then
+    retries."""
+    if not Path(entry.headers["fixed"]).exists():
+        raise InputRejected("the input names a product nobody registered", details={"fix": "register it"})
+    journal(entry.headers["journal"], f"accepted {entry.dedupe_key}")

@@ -10,10 +10,11 @@ exception by itself where the flow closes it once the problem is gone (an order 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from crossdock.access.principal import Principal
 from crossdock.flows.command_errors import CommandRefused
 from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.unit_of_work import UnitOfWork
@@ -46,15 +47,21 @@ class ActionOutcome:
 
 
 def act(
-    unit_of_work: Callable[[], UnitOfWork], exception_id: int, action: Action, *, by: str
+    unit_of_work: Callable[[], UnitOfWork],
+    exception_id: int,
+    action: Action,
+    *,
+    by: str,
+    scope: Principal | None = None,
 ) -> ActionOutcome:
     """Apply ``action`` to the open exception ``exception_id``; raises CommandRefused, changing nothing, when
-    the exception does not exist, is closed, or does not offer the action."""
+    the exception does not exist (or is outside ``scope``, the accounts the caller sees), is closed, or does
+    not offer the action."""
     if action not in ACTIONS:
         raise CommandRefused(f"unknown action {action!r}: one of {', '.join(ACTIONS)}")
     with unit_of_work() as uow:
         record = uow.exceptions.get(exception_id)
-        if record is None:
+        if record is None or (scope is not None and not scope.sees(record.account_id)):
             raise CommandRefused(f"no exception {exception_id}", exit_code=1)
         if record.status != "open":
             closed = f" by {record.closed_by}" if record.closed_by else ""
@@ -74,6 +81,33 @@ def act(
             message = f"{_past(action)} by {by}"
         uow.commit()
     return ActionOutcome(exception_id, action, message)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    exception_id: int
+    done: bool
+    message: str
+
+
+def act_on_each(
+    unit_of_work: Callable[[], UnitOfWork],
+    exception_ids: Sequence[int],
+    action: Action,
+    *,
+    by: str,
+    scope: Principal | None = None,
+) -> list[BulkOutcome]:
+    """Apply ``action`` to each exception in its own transaction: one refused does not stop the others."""
+    outcomes = []
+    for exception_id in exception_ids:
+        try:
+            outcome = act(unit_of_work, exception_id, action, by=by, scope=scope)
+        except CommandRefused as refused:
+            outcomes.append(BulkOutcome(exception_id, False, str(refused)))
+        else:
+            outcomes.append(BulkOutcome(exception_id, True, outcome.message))
+    return outcomes
 
 
 def _past(action: str) -> str:

@@ -13,6 +13,7 @@ from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.orders import StoredOrder
 from crossdock.store.schema import exceptions
 from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.store.warehouse_orders import StoredWarehouseOrder
 
 Report = dict[str, Any]
 
@@ -116,7 +117,61 @@ def order_report(uow: UnitOfWork, stored: StoredOrder) -> Report:
             {"at": _time(event.occurred_at), "kind": event.kind, "message": event.message}
             for event in uow.order_events.timeline(stored.account_id, order.shopify_global_id)
         ],
+        "outbound_calls": _outbound_calls(uow, stored, placed),
     }
+
+
+def _outbound_calls(uow: UnitOfWork, stored: StoredOrder, placed: list[StoredWarehouseOrder]) -> list[Report]:
+    """Every attempt of every call made for the order, oldest first: the Shopify calls about it and the X12
+    documents written for its warehouse orders (an upload is the call; the partner's 997 its answer)."""
+    calls: list[Report] = [
+        {
+            "started_at": _time(call.started_at),
+            "target": call.target,
+            "operation": call.operation,
+            "attempt": call.attempt,
+            "status": call.status,
+            "duration_ms": call.duration_ms,
+            "error": call.error,
+            "request_summary": call.request_summary,
+            "response_summary": call.response_summary,
+        }
+        for call in uow.outbound_calls.about(stored.order.shopify_global_id)
+    ]
+    for warehouse_order in placed:
+        warehouse = uow.warehouses.by_code(warehouse_order.warehouse_code)
+        if warehouse is None:
+            continue
+        for document in uow.x12_documents.for_subject(warehouse.id, warehouse_order.order_key):
+            purpose = f" purpose {document.purpose}" if document.purpose else ""
+            uploaded = document.uploaded_at is not None
+            calls.append(
+                {
+                    "started_at": _time(document.created_at),
+                    "target": f"x12:{warehouse_order.warehouse_code}",
+                    "operation": f"upload {document.set_code}{purpose}",
+                    "attempt": document.upload_attempts,
+                    "status": "succeeded"
+                    if uploaded
+                    else "retriable_error"
+                    if document.last_error
+                    else "in_flight",
+                    "duration_ms": None,
+                    "error": document.last_error,
+                    "request_summary": {
+                        "file_name": document.file_name,
+                        "interchange_control": document.interchange_control,
+                        "group_control": document.group_control,
+                    },
+                    "response_summary": {
+                        "uploaded_at": _time(document.uploaded_at),
+                        "acknowledgment": document.ack_status,
+                        "acknowledged_at": _time(document.acknowledged_at),
+                    },
+                }
+            )
+    calls.sort(key=lambda call: call["started_at"] or "")
+    return calls
 
 
 def _open_exceptions_about(uow: UnitOfWork, order_id: int) -> list[ExceptionRecord]:

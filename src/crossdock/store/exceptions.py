@@ -112,9 +112,12 @@ class ExceptionRepository:
         status: ExceptionStatus | None = "open",
         type: str | None = None,
         account_id: str | None = None,
+        severity: Severity | None = None,
         limit: int = 100,
     ) -> list[ExceptionRecord]:
         query = sa.select(exceptions).order_by(exceptions.c.last_seen_at.desc()).limit(limit)
+        if severity is not None:
+            query = query.where(exceptions.c.severity == severity)
         if status is not None:
             query = query.where(exceptions.c.status == status)
         if type is not None:
@@ -162,10 +165,13 @@ class ExceptionRepository:
         )
         return [ExceptionRecord(**row._mapping) for row in rows]
 
-    def count_open_by_type(self) -> dict[str, int]:
-        rows = self._connection.execute(
+    def count_open_by_type(self, account_id: str | None = None) -> dict[str, int]:
+        query = (
             sa.select(exceptions.c.type, sa.func.count())
             .where(exceptions.c.status == "open")
             .group_by(exceptions.c.type)
         )
+        if account_id is not None:
+            query = query.where(exceptions.c.account_id == account_id)
+        rows = self._connection.execute(query)
         return {str(type_): int(count) for type_, count in rows}

@@ -31,6 +31,7 @@ class OutboundCall:
     job_id: str | None
     started_at: datetime
     finished_at: datetime | None
+    subject: str | None = None
 
 
 class OutboundCallRepository:
@@ -46,6 +47,7 @@ class OutboundCallRepository:
         request_summary: dict[str, Any],
         account_id: str | None = None,
         job_id: str | None = None,
+        subject: str | None = None,
     ) -> int:
         """Record the start of an attempt; the attempt number follows the previous ones under the same key."""
         previous = self._connection.execute(
@@ -64,6 +66,7 @@ class OutboundCallRepository:
                 status="in_flight",
                 request_summary=request_summary,
                 job_id=job_id,
+                subject=subject,
                 started_at=utc_now(),
             )
             .returning(outbound_calls.c.id)
@@ -96,5 +99,15 @@ class OutboundCallRepository:
             sa.select(outbound_calls)
             .where(outbound_calls.c.idempotency_key == idempotency_key)
             .order_by(outbound_calls.c.attempt)
+        )
+        return [OutboundCall(**row._mapping) for row in rows]
+
+    def about(self, subject: str, limit: int = 200) -> list[OutboundCall]:
+        """The attempts of calls made about ``subject`` (see the column), oldest first."""
+        rows = self._connection.execute(
+            sa.select(outbound_calls)
+            .where(outbound_calls.c.subject == subject)
+            .order_by(outbound_calls.c.started_at, outbound_calls.c.id)
+            .limit(limit)
         )
         return [OutboundCall(**row._mapping) for row in rows]

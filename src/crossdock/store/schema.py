@@ -102,6 +102,9 @@ outbound_calls = sa.Table(
     sa.Column("job_id", sa.String(255), nullable=True),
     sa.Column("started_at", UtcDateTime(), nullable=False, default=utc_now),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
+    # What the call was about, when it was about one thing (an order's Shopify GID): the order's page lists
+    # the calls made for it.
+    sa.Column("subject", sa.String(255), nullable=True, index=True),
     sa.UniqueConstraint("idempotency_key", "attempt"),
     sa.CheckConstraint(
         "status IN ('in_flight', 'succeeded', 'retriable_error', 'fatal_error')", name="status"
@@ -463,4 +466,35 @@ shopify_stock_levels = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
     # The push takes a shop's due levels oldest change first.
     sa.Index(None, "shop_id", "updated_at"),
+)
+
+# People who log in to the dashboard. A user of an account sees and acts on that account only; a user without
+# one operates the hub and sees every account.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    # argon2id, in the PHC string format that carries its own salt and parameters.
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("last_login_at", UtcDateTime(), nullable=True),
+    sa.Column("disabled_at", UtcDateTime(), nullable=True),
+)
+
+# Bearer tokens for machines calling /api. Only a hash of each token is kept: the token itself is shown once,
+# when created. The prefix names a token in lists without revealing it.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=True, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("last_used_at", UtcDateTime(), nullable=True),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from crossdock.store.accounts import AccountRepository
+from crossdock.store.api_tokens import ApiTokenRepository
 from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorRepository
 from crossdock.store.inbox import InboxRepository
@@ -25,6 +26,7 @@ from crossdock.store.sku_mappings import SkuMappingRepository
 from crossdock.store.skus import SkuRepository
 from crossdock.store.stock import StockRepository
 from crossdock.store.sync_cursors import SyncCursorRepository
+from crossdock.store.users import UserRepository
 from crossdock.store.warehouse_events import WarehouseEventRepository
 from crossdock.store.warehouse_orders import WarehouseOrderRepository
 from crossdock.store.warehouses import WarehouseRepository
@@ -173,3 +175,11 @@ class UnitOfWork:
     @property
     def stock(self) -> StockRepository:
         return StockRepository(self.connection)
+
+    @property
+    def users(self) -> UserRepository:
+        return UserRepository(self.connection)
+
+    @property
+    def api_tokens(self) -> ApiTokenRepository:
+        return ApiTokenRepository(self.connection)

@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 import sqlalchemy as sa
 import structlog
 from dbos import DBOSClient
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,9 +28,11 @@ from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.metrics import HTTP_REQUEST_SECONDS
 from crossdock.store.engine import create_engine
 from crossdock.store.unit_of_work import TransactionalEnqueuer
-from crossdock.web import exceptions_api, health, metrics_route, orders_api, stock_api
+from crossdock.web import dashboard, exceptions_api, health, metrics_route, orders_api, stock_api
+from crossdock.web.authentication import LoginRequired, login_redirect_target
 from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
 from crossdock.web.request_context import request_context
+from crossdock.web.sessions import session_cookies
 
 log = structlog.get_logger("crossdock.web")
 
@@ -50,6 +54,7 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
                 # A web-only process runs no job engine, but enqueues into the same database all the same.
                 client = await run_in_threadpool(make_client, settings)
                 enqueuer = DbosEnqueuer(client)
+            app.state.enqueuer = enqueuer
             writer_engine = create_engine(settings.database.url, pool_size=1, pre_ping=False)
             app.state.inbox_writer = _started_writer(writer_engine, enqueuer)
             # Everything built at start (the job engine, SQLAlchemy, the routes: ~150,000 objects) lives as
@@ -73,13 +78,22 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BaseHTTPMiddleware, dispatch=request_context)
+    app.state.session_cookies = session_cookies(settings)
+    app.add_exception_handler(LoginRequired, _to_login_page)
+    app.mount("/static", StaticFiles(packages=[("crossdock.web", "static")]), name="static")
     app.webhook_intake = ShopifyWebhookIntake(settings, writer=lambda: app.state.inbox_writer)
     app.include_router(health.router)
     app.include_router(metrics_route.router)
     app.include_router(orders_api.router)
     app.include_router(stock_api.router)
     app.include_router(exceptions_api.router)
+    app.include_router(dashboard.router)
     return app
+
+
+async def _to_login_page(request: Request, error: Exception) -> Response:
+    assert isinstance(error, LoginRequired)
+    return RedirectResponse(login_redirect_target(error), status_code=303)
 
 
 def _started_writer(engine: sa.Engine, enqueuer: TransactionalEnqueuer) -> InboxWriter:

@@ -19,7 +19,13 @@ from crossdock.store.outbound_calls import CallStatus, OutboundCallRepository
 
 class CallRecorder(Protocol):
     async def start(
-        self, *, operation: str, idempotency_key: str, request_summary: dict[str, Any], job_id: str | None
+        self,
+        *,
+        operation: str,
+        idempotency_key: str,
+        request_summary: dict[str, Any],
+        job_id: str | None,
+        subject: str | None = None,
     ) -> int: ...
 
     async def finish(
@@ -39,6 +45,7 @@ class _Start:
     idempotency_key: str
     request_summary: dict[str, Any]
     job_id: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,15 @@ class DatabaseCallRecorder:
         self._finishes = GroupCommit(self._finish_all)
 
     async def start(
-        self, *, operation: str, idempotency_key: str, request_summary: dict[str, Any], job_id: str | None
+        self,
+        *,
+        operation: str,
+        idempotency_key: str,
+        request_summary: dict[str, Any],
+        job_id: str | None,
+        subject: str | None = None,
     ) -> int:
-        return await self._starts.submit(_Start(operation, idempotency_key, request_summary, job_id))
+        return await self._starts.submit(_Start(operation, idempotency_key, request_summary, job_id, subject))
 
     async def finish(
         self,
@@ -88,6 +101,7 @@ class DatabaseCallRecorder:
                     request_summary=start.request_summary,
                     account_id=self._account_id,
                     job_id=start.job_id,
+                    subject=start.subject,
                 )
                 for start in starts
             ]
@@ -117,6 +131,7 @@ class RecordedAttempt:
     duration_ms: float | None = None
     response_summary: dict[str, Any] | None = None
     error: str | None = None
+    subject: str | None = None
 
 
 @dataclass
@@ -124,10 +139,18 @@ class InMemoryCallRecorder:
     attempts: list[RecordedAttempt] = field(default_factory=list)
 
     async def start(
-        self, *, operation: str, idempotency_key: str, request_summary: dict[str, Any], job_id: str | None
+        self,
+        *,
+        operation: str,
+        idempotency_key: str,
+        request_summary: dict[str, Any],
+        job_id: str | None,
+        subject: str | None = None,
     ) -> int:
         number = 1 + sum(1 for seen in self.attempts if seen.idempotency_key == idempotency_key)
-        self.attempts.append(RecordedAttempt(operation, idempotency_key, number, request_summary, job_id))
+        self.attempts.append(
+            RecordedAttempt(operation, idempotency_key, number, request_summary, job_id, subject=subject)
+        )
         return len(self.attempts) - 1
 
     async def finish(

@@ -140,8 +140,10 @@ class ShopifyClient:
         *,
         idempotency_key: str | None = None,
         job_id: str | None = None,
+        subject: str | None = None,
     ) -> dict[str, Any]:
-        """Run ``operation`` and return its ``data``; raise a ShopifyError subclass when it cannot."""
+        """Run ``operation`` and return its ``data``; raise a ShopifyError subclass when it cannot.
+        ``subject`` names what the call is about (an order's GID), recorded with each attempt."""
         document = load_operation(operation)
         call_key = idempotency_key or uuid.uuid4().hex
         sent_variables = dict(variables or {})
@@ -156,7 +158,7 @@ class ShopifyClient:
         safe_to_resend = document.kind == "query" or idempotency_key is not None or declares_key
         last_problem = "no attempt"
         for attempt in range(1, self._max_attempts + 1):
-            outcome = await self._attempt(document, sent_variables, call_key, job_id)
+            outcome = await self._attempt(document, sent_variables, call_key, job_id, subject)
             if outcome.fatal is not None:
                 raise outcome.fatal
             if outcome.retry == "never":
@@ -171,7 +173,12 @@ class ShopifyClient:
         raise ShopifyUnavailable(operation, self._max_attempts, last_problem)
 
     async def _attempt(
-        self, operation: Operation, variables: dict[str, Any], call_key: str, job_id: str | None
+        self,
+        operation: Operation,
+        variables: dict[str, Any],
+        call_key: str,
+        job_id: str | None,
+        subject: str | None,
     ) -> _Outcome:
         estimate = self.estimates.estimate(operation, variables)
         waited = await self.budget.reserve(estimate)
@@ -189,6 +196,7 @@ class ShopifyClient:
                     "paced_ms": round(waited * 1000, 3),
                 },
                 job_id=job_id,
+                subject=subject,
             )
             started = time.perf_counter()
             outcome = await self._send(operation, variables)

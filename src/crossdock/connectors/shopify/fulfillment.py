@@ -155,11 +155,13 @@ def _tracking(infos: Sequence[Mapping[str, Any]] | None) -> tuple[Tracking, ...]
 
 
 async def _remaining_lines(
-    client: ShopifyClient, fulfillment_order_id: str, after: str | None
+    client: ShopifyClient, order_gid: str, fulfillment_order_id: str, after: str | None
 ) -> list[_Line]:
     lines: list[_Line] = []
     while after is not None:
-        data = await client.execute("FulfillmentOrderLineItems", {"id": fulfillment_order_id, "after": after})
+        data = await client.execute(
+            "FulfillmentOrderLineItems", {"id": fulfillment_order_id, "after": after}, subject=order_gid
+        )
         page = (data.get("fulfillmentOrder") or {}).get("lineItems") or {}
         lines += _lines(page.get("nodes") or [])
         info = page.get("pageInfo") or {}
@@ -172,7 +174,9 @@ async def _read_order(client: ShopifyClient, order_gid: str) -> _OrderState:
     fulfillments: tuple[_Fulfillment, ...] | None = None
     after: str | None = None
     while True:
-        data = await client.execute("OrderFulfillmentOrders", {"id": order_gid, "after": after})
+        data = await client.execute(
+            "OrderFulfillmentOrders", {"id": order_gid, "after": after}, subject=order_gid
+        )
         order = data.get("order")
         if order is None:
             raise UnknownOrder(order_gid)
@@ -183,7 +187,9 @@ async def _read_order(client: ShopifyClient, order_gid: str) -> _OrderState:
             line_page = node["lineItems"]
             lines = _lines(line_page["nodes"])
             if line_page["pageInfo"]["hasNextPage"]:
-                lines += await _remaining_lines(client, node["id"], line_page["pageInfo"]["endCursor"])
+                lines += await _remaining_lines(
+                    client, order_gid, node["id"], line_page["pageInfo"]["endCursor"]
+                )
             location = (node.get("assignedLocation") or {}).get("location") or {}
             fulfillment_orders.append(
                 _FulfillmentOrder(
@@ -324,6 +330,7 @@ async def fulfil_shipment(client: ShopifyClient, shipment: ShipmentToFulfil) -> 
     data = await client.execute(
         "FulfillmentCreate",
         {"fulfillment": fulfillment, "message": f"crossdock shipment {shipment.shipment_id}"},
+        subject=shipment.order_gid,
     )
     created = data["fulfillmentCreate"]["fulfillment"]
     return FulfillmentOutcome(
@@ -342,6 +349,7 @@ async def update_tracking(
     urls: Sequence[str],
     company: str | None,
     notify_customer: bool,
+    order_gid: str | None = None,
 ) -> tuple[Tracking, ...]:
     """Replace the fulfillment's tracking; returns the tracking Shopify holds afterwards. Updating to the same
     tracking again changes nothing, so a repeated correction is harmless."""
@@ -354,6 +362,7 @@ async def update_tracking(
             "trackingInfoInput": _tracking_input(numbers, urls, company) or {},
             "notifyCustomer": notify_customer,
         },
+        subject=order_gid,
     )
     return _tracking(data["fulfillmentTrackingInfoUpdate"]["fulfillment"].get("trackingInfo"))
 

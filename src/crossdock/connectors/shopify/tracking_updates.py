@@ -51,6 +51,7 @@ def update_shipment_tracking(ctx: JobContext, shipment_row_id: int) -> str:
             urls if all(urls) else [],
             tracking_company(first.carrier_code, first.carrier_name) if first else None,
             account.notify_customer,
+            order_gid=stored.order.shopify_global_id,
         )
     )
     text = f"Shopify fulfillment {shipment.fulfillment_id} now tracks " + (
