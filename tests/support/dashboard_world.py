@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from crossdock.access.users import add_user
 from crossdock.config import Settings, load_settings
+from crossdock.domain.inventory import StockPosition
 from crossdock.domain.orders import Address, Order, OrderLine
-from crossdock.store.shops import DeclaredShop
+from crossdock.flows.stock_levels import recompute
+from crossdock.store.shops import DeclaredShop, ShopLocation
 from crossdock.store.skus import VariantRegistration
 from crossdock.store.unit_of_work import UnitOfWork
 from tests.conftest import write_config
@@ -30,7 +32,23 @@ SECRETS = {
     "CROSSDOCK_SHOPS__ACME__APP_SECRET": "acme-app-secret-55d1",
     "CROSSDOCK_SHOPS__GLOBEX__ACCESS_TOKEN": "shpat_globex_secret_token_0b7e",
     "CROSSDOCK_SHOPS__GLOBEX__APP_SECRET": "globex-app-secret-a9f0",
+    "CROSSDOCK_WAREHOUSES__EAST__SFTP_PASSWORD": "sftp-password-never-shown-c4",
 }
+MAIN = "gid://shopify/Location/1"
+# One warehouse feeding acme's Main location: the stock page then has terms to show. No job engine runs in
+# the tests that use this world, so nothing ever connects to its SFTP server.
+WAREHOUSE = """
+[warehouses.east]
+name = "East 3PL"
+accounts = ["acme"]
+shopify_locations = ["Main"]
+[warehouses.east.sftp]
+host = "127.0.0.1"
+username = "hub"
+[warehouses.east.x12]
+sender_id = "ACMEHUB"
+receiver_id = "EAST3PL"
+"""
 ACME_SHOP = DeclaredShop(key="acme", domain="acme.myshopify.com", account_id="acme")
 GLOBEX_SHOP = DeclaredShop(key="globex", domain="globex.myshopify.com", account_id="globex")
 
@@ -42,6 +60,7 @@ class World:
     globex_order: int
     acme_unknown_sku: int
     acme_rejected: int
+    acme_input_rejected: int
     globex_routing: int
     hub_wide: int
 
@@ -52,6 +71,7 @@ def two_account_settings(folder: Path, database_url: str) -> Settings:
         written.write('\n[[accounts]]\nid = "globex"\nname = "Globex"\n')
         for shop in (ACME_SHOP, GLOBEX_SHOP):
             written.write(f'\n[shops.{shop.key}]\ndomain = "{shop.domain}"\naccount = "{shop.account_id}"\n')
+        written.write(WAREHOUSE)
     return load_settings(config, environ={"CROSSDOCK_DATABASE_URL": database_url, **SECRETS})
 
 
@@ -148,12 +168,42 @@ def populate(engine: sa.Engine, settings: Settings) -> World:
                 account_id=account,
             )
 
+        uow.shops.replace_locations(shop_ids["acme"], [ShopLocation(MAIN, "Main", True, True, False, {})])
+        east = uow.warehouses.by_code("east")
+        assert east is not None
+        uow.stock.save_position(east.id, StockPosition("east", "TENT-2P", 12, MOMENT))
+        uow.stock.save_position(east.id, StockPosition("east", "MUG", 30, MOMENT))
+        for sku in ("TENT-2P", "MUG"):
+            recompute(uow, settings, "acme", sku)
+        uow.stock.set_known(shop_ids["acme"], MAIN, "701", 12, pushed=True)
+        uow.stock.set_known(shop_ids["acme"], MAIN, "702", 27, pushed=False)  # changed in Shopify by hand
+        rejected_input = uow.inbox.record(
+            source="test",
+            kind="rejected-until-fixed",
+            dedupe_key="note-1",
+            payload=b"{}",
+            headers={"fixed": "/nonexistent/fix", "journal": "/dev/null"},
+            account_id="acme",
+        )
+        uow.inbox.finish(rejected_input.inbox_id, "failed", "the input names a product nobody registered")
+        input_rejected = uow.exceptions.raise_(
+            type="input_rejected",
+            severity="error",
+            subject_type="inbox",
+            subject_id=str(rejected_input.inbox_id),
+            message="test rejected-until-fixed input note-1 was rejected: the input names a product nobody "
+            "registered",
+            details={"source": "test", "kind": "rejected-until-fixed", "dedupe_key": "note-1"},
+            actions=["retry", "ignore"],
+            account_id="acme",
+        )
         world = World(
             settings=settings,
             acme_order=acme_order,
             globex_order=globex_order,
             acme_unknown_sku=problem("unknown_sku", "acme", str(acme_order), ["retry", "ignore"]),
             acme_rejected=problem("warehouse_rejected", "acme", str(acme_order), ["resolve", "ignore"]),
+            acme_input_rejected=input_rejected,
             globex_routing=problem("routing_failed", "globex", str(globex_order), ["retry", "ignore"]),
             hub_wide=problem("dead_letter", None, "job-1", ["retry", "ignore"]),
         )
