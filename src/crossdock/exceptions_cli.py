@@ -19,7 +19,8 @@ from crossdock.operator_cli import _fail, _settings
 from crossdock.store.unit_of_work import UnitOfWork
 
 exceptions_app = typer.Typer(
-    help="The problems the hub raised (one open exception per type and subject): list, show, act on them.",
+    help="The problems the hub raised (one open exception per type and subject): list, show, act on them "
+    "(resolve, ignore, retry, release, reroute).",
     no_args_is_help=True,
 )
 
@@ -111,7 +112,7 @@ def exceptions_show(
     typer.echo(json.dumps(record.details, indent=2, sort_keys=True))
 
 
-def _act(action: Action, exception_ids: list[int]) -> None:
+def _act(action: Action, exception_ids: list[int], *, warehouse: str | None = None) -> None:
     import crossdock.jobs.catalog  # noqa: F401 - the flows register how their exceptions are retried
     from crossdock.jobs.engine import import_extra_modules
     from crossdock.jobs.enqueuer import DbosEnqueuer
@@ -123,7 +124,11 @@ def _act(action: Action, exception_ids: list[int]) -> None:
         for exception_id in exception_ids:
             try:
                 outcome = act(
-                    lambda: UnitOfWork(engine, DbosEnqueuer(client)), exception_id, action, by="cli"
+                    lambda: UnitOfWork(engine, DbosEnqueuer(client)),
+                    exception_id,
+                    action,
+                    by="cli",
+                    warehouse=warehouse,
                 )
             except CommandRefused as error:
                 typer.echo(f"exception {exception_id}: {error}", err=True)
@@ -150,3 +155,20 @@ def exceptions_ignore(exception_ids: IdsArgument) -> None:
 def exceptions_retry(exception_ids: IdsArgument) -> None:
     """Do again what failed: a dead-lettered job, a rejected input, an order's validation or routing."""
     _act("retry", exception_ids)
+
+
+@exceptions_app.command("release")
+def exceptions_release(exception_ids: IdsArgument) -> None:
+    """Release the hold an exception reports (an order held by hand), as `crossdock orders release` does."""
+    _act("release", exception_ids)
+
+
+@exceptions_app.command("reroute")
+def exceptions_reroute(
+    exception_ids: IdsArgument,
+    warehouse: Annotated[
+        str, typer.Option("--warehouse", help="the warehouse code, as in [warehouses.CODE]")
+    ],
+) -> None:
+    """Send the order of a routing_failed or warehouse_rejected exception to this warehouse."""
+    _act("reroute", exception_ids, warehouse=warehouse)

@@ -111,6 +111,14 @@ def test_actions_on_exceptions_through_the_api(world: tuple[TestClient, World]) 
     assert not_offered.status_code == 409 and "its actions are retry, ignore" in not_offered.json()["detail"]
     assert client.post(f"/api/exceptions/{w.globex_routing}/ignore", headers=acme).status_code == 404
     assert client.post(f"/api/exceptions/{w.acme_unknown_sku}/explode", headers=acme).status_code == 422
+    # A re-route names its warehouse, and is refused while the order has not failed routing.
+    hub = bearer(engine_of(client))  # type: ignore[arg-type]
+    unnamed = client.post(f"/api/exceptions/{w.globex_routing}/reroute", headers=hub)
+    assert unnamed.status_code == 409 and "name the warehouse" in unnamed.json()["detail"]
+    early = client.post(
+        f"/api/exceptions/{w.globex_routing}/reroute", params={"warehouse": "east"}, headers=hub
+    )
+    assert early.status_code == 409 and "only an order the router could not place" in early.json()["detail"]
 
     bulk = client.post(
         "/api/exceptions/actions",

@@ -10,10 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from crossdock.cli import app as cli
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
-from tests.support.order_world import DOMAIN, WAREHOUSE, World, open_world, wait_for
+from tests.support.order_world import ADDRESS, DOMAIN, WAREHOUSE, World, open_world, wait_for
 
 
 @pytest.fixture
@@ -307,3 +309,50 @@ def test_an_order_cancelled_while_its_warehouse_is_unreachable_is_never_sent(wor
         or world.loop.call(lambda: world.site.simulation.order(world.warehouse_key(name)).status)
         == "cancelled"
     )
+
+
+def test_a_held_order_is_an_exception_released_from_the_exceptions(world: World) -> None:
+    name = world.place({"STOVE-1": 1})["name"]
+    world.reaches(name, "accepted")
+    held_name = world.place({"TENT-2P": 1}, financial_status="PENDING")["name"]
+    world.reaches(held_name, "on_hold")
+    world.cli("orders", "hold", held_name, "--note", "fraud check")
+    (held,) = wait_for(lambda: world.exceptions("order_held"), "the order_held exception")
+    assert held.actions == ["release"] and "fraud check" in held.message
+
+    output = world.cli("exceptions", "release", str(held.id)).output
+    assert f"order {held_name} released; still held: unpaid" in output
+    assert world.exceptions("order_held") == []
+    assert world.exceptions("order_held", status="resolved")[0].closed_by == "cli"
+
+
+@pytest.fixture
+def us_only_world(tmp_path: Path, database_url: str) -> Iterator[World]:
+    with open_world(tmp_path, database_url, warehouse_countries=("US",)) as opened:
+        yield opened
+
+
+def test_an_order_the_router_cannot_place_is_rerouted_by_an_operator(us_only_world: World) -> None:
+    world = us_only_world
+    address = {**ADDRESS, "city": "Montreal", "province_code": "QC", "zip": "H2X 1Y4", "country_code": "CA"}
+    name = world.place({"STOVE-1": 1}, shipping_address=address)["name"]
+    (failed,) = wait_for(lambda: world.exceptions("routing_failed"), "the routing_failed exception")
+    assert failed.actions == ["retry", "reroute", "ignore"]
+
+    refused = CliRunner().invoke(
+        cli,
+        ["--config", str(world.config), "exceptions", "reroute", str(failed.id), "--warehouse", "nowhere"],
+        env=world.environ,
+    )
+    assert refused.exit_code == 1 and "no warehouse 'nowhere' serves account acme" in refused.output
+    assert world.files_received("940") == []
+
+    output = world.cli("exceptions", "reroute", str(failed.id), "--warehouse", WAREHOUSE).output
+    assert f"order {name} goes to {WAREHOUSE}" in output
+    stored = world.reaches(name, "accepted")
+    assert world.warehouse_key(name) == f"CD{stored.id}-1"
+    assert world.exceptions("routing_failed") == []
+    assert world.exceptions("routing_failed", status="resolved")[0].closed_by == "cli"
+    timeline = world.timeline(name)
+    assert any(entry.startswith("routed: routed (operator): cli chose") for entry in timeline)
+    assert len(world.files_received("940")) == 1

@@ -451,3 +451,15 @@ def test_the_ledger_shows_the_20_newest_lines_newest_first(hub: Hub, stocked: Di
     assert [line["source"]["reference"] for line in report["ledger"]] == [
         f"EAST/947/M{number}" for number in range(25, 5, -1)
     ]
+
+
+def test_a_release_stamped_before_its_reservation_is_taken_at_the_reservation(hub: Hub) -> None:
+    """An 870 can reject an order within the second it was routed; X12 times are to the second (or the
+    minute), so the warehouse's stamp can fall before the reservation. The release is still taken."""
+    with UnitOfWork(hub.engine) as uow:
+        placed = dispatch(uow, hub.shop_id, "east", "1001-E", {"TENT-2P": 2}, MOMENT + timedelta(seconds=0.4))
+        assert uow.stock.release(placed, None, MOMENT) == ["TENT-2P"]
+        uow.commit()
+    with UnitOfWork(hub.engine) as uow:
+        (reservation,) = uow.stock.reservations(["TENT-2P"])
+    assert reservation.released_at == reservation.reserved_at == MOMENT + timedelta(seconds=0.4)

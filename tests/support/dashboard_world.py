@@ -204,7 +204,9 @@ def populate(engine: sa.Engine, settings: Settings) -> World:
             acme_unknown_sku=problem("unknown_sku", "acme", str(acme_order), ["retry", "ignore"]),
             acme_rejected=problem("warehouse_rejected", "acme", str(acme_order), ["resolve", "ignore"]),
             acme_input_rejected=input_rejected,
-            globex_routing=problem("routing_failed", "globex", str(globex_order), ["retry", "ignore"]),
+            globex_routing=problem(
+                "routing_failed", "globex", str(globex_order), ["retry", "reroute", "ignore"]
+            ),
             hub_wide=problem("dead_letter", None, "job-1", ["retry", "ignore"]),
         )
         for email, account in ((ACME_USER, "acme"), (GLOBEX_USER, "globex"), (OPERATOR, None)):

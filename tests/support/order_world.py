@@ -217,10 +217,17 @@ class World:
 
 @contextmanager
 def open_world(
-    tmp_path: Path, database_url: str, *, shopify_locations: bool = False, extra_config: str = ""
+    tmp_path: Path,
+    database_url: str,
+    *,
+    shopify_locations: bool = False,
+    extra_config: str = "",
+    warehouse_countries: tuple[str, ...] = (),
 ) -> Iterator[World]:
     """Both sandboxes and the hub wired together; with ``shopify_locations``, the warehouse feeds the
-    Shopify location's stock; ``extra_config`` is appended to the hub's crossdock.toml."""
+    Shopify location's stock; ``warehouse_countries`` limits where it ships (everywhere by default);
+    ``extra_config`` is appended to the hub's crossdock.toml."""
+    countries = ", ".join(f'"{code}"' for code in warehouse_countries)
     state = ShopState(ShopInfo(7, "Acme Outdoor", DOMAIN))
     location = state.add_location("East Coast Fulfilment")
     state.add_product(
@@ -263,6 +270,7 @@ name = "East Coast Fulfilment"
 accounts = ["acme"]
 
 {'shopify_locations = ["East Coast Fulfilment"]' if shopify_locations else ""}
+countries = [{countries}]
 
 [warehouses.{WAREHOUSE}.sftp]
 host = "127.0.0.1"

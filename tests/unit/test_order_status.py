@@ -23,6 +23,7 @@ from crossdock.domain.order_status import (
     OrderState,
     Packed,
     PreparationStarted,
+    Rerouted,
     Returned,
     Routed,
     ShipmentRecorded,
@@ -134,6 +135,7 @@ def test_invalid_states_cannot_be_built() -> None:
 events = st.one_of(
     st.just(Validated()),
     st.just(Routed("east")),
+    st.just(Rerouted("west")),
     st.just(Dispatched()),
     st.just(WarehouseAccepted()),
     st.builds(WarehouseRejected, reason=st.just("no stock")),
@@ -175,13 +177,31 @@ def test_random_sequences_only_reach_valid_states(sequence: list[OrderEvent]) ->
 @settings(max_examples=400)
 @given(st.lists(events, max_size=30), st.lists(events, max_size=10))
 def test_terminal_states_stay_terminal(prefix: list[OrderEvent], suffix: list[OrderEvent]) -> None:
+    """...but for an operator's re-route of a rejected order."""
     states = walk(prefix)
     state = states[-1]
     if state.status not in TERMINAL:
         return
     for event in suffix:
         with contextlib.suppress(TransitionRefused):
-            assert transition(state, event) == state
+            if isinstance(event, Rerouted) and state.status == "rejected":
+                assert transition(state, event) == OrderState("routed")
+            else:
+                assert transition(state, event) == state
+
+
+def test_a_rejected_order_is_rerouted_and_goes_on_from_routed() -> None:
+    rejected = run([Validated(), Routed("east"), Dispatched(), WarehouseRejected("no stock")])
+    assert rejected.status == "rejected"
+    rerouted = transition(rejected, Rerouted("west"))
+    assert rerouted == OrderState("routed")
+    assert transition(rerouted, Dispatched()).status == "sent"
+    # Before routing it is the router's choice made by hand; an order at a warehouse is not moved by it.
+    assert transition(run([Validated()]), Rerouted("west")).status == "routed"
+    accepted = run(MAIN_PATH[:4])
+    assert transition(accepted, Rerouted("west")) == accepted
+    with pytest.raises(TransitionRefused, match="not been validated"):
+        transition(OrderState(), Rerouted("west"))
 
 
 @settings(max_examples=400)

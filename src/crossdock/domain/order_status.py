@@ -95,6 +95,14 @@ class Routed:
 
 
 @dataclass(frozen=True)
+class Rerouted:
+    """An operator sends the order to ``warehouse``: one the router could not choose, or another after a
+    rejection. The one way out of ``rejected``, which is otherwise final."""
+
+    warehouse: str
+
+
+@dataclass(frozen=True)
 class Dispatched:
     """Sent to the warehouse (the warehouse order exists there, or will once its message is read)."""
 
@@ -164,6 +172,7 @@ class Returned:
 OrderEvent = (
     Validated
     | Routed
+    | Rerouted
     | Dispatched
     | WarehouseAccepted
     | WarehouseRejected
@@ -194,6 +203,8 @@ class TransitionRefused(Exception):
 
 
 def transition(state: OrderState, event: OrderEvent) -> OrderState:
+    if isinstance(event, Rerouted) and state.status == "rejected":
+        return OrderState("routed")
     if state.status in TERMINAL:
         return _after_terminal(state, event)
     match event:
@@ -215,7 +226,7 @@ def transition(state: OrderState, event: OrderEvent) -> OrderState:
             raise TransitionRefused(state, event, "nothing was shipped that could come back")
         case Validated():
             return _progress(state, event, "validated")
-        case Routed():
+        case Routed() | Rerouted():
             return _progress(state, event, "routed")
         case Dispatched():
             return _progress(state, event, "sent")

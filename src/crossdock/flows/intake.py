@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 
 from crossdock.flows.command_errors import CommandRefused
-from crossdock.flows.exception_actions import retries
+from crossdock.flows.exception_actions import ActionRequest, retries
 from crossdock.flows.input_handlers import handler_for
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.queues import INTAKE
@@ -311,7 +311,7 @@ def _enqueue_own_job(inbox_id: int, error: str) -> None:
 
 
 @retries("input_rejected")
-def _retry_rejected_input(uow: UnitOfWork, record: ExceptionRecord, by: str) -> str:
+def _retry_rejected_input(uow: UnitOfWork, record: ExceptionRecord, request: ActionRequest) -> str:
     """Process the stored input again (after the configuration or the code that rejected it was fixed): a
     new rejection opens a new exception."""
     inbox_id = int(record.subject_id)
@@ -327,7 +327,7 @@ def _retry_rejected_input(uow: UnitOfWork, record: ExceptionRecord, by: str) -> 
         )
     )
     uow.exceptions.update_details(
-        record.id, {**record.details, "retried_by": [*record.details.get("retried_by", []), by]}
+        record.id, {**record.details, "retried_by": [*record.details.get("retried_by", []), request.by]}
     )
-    uow.exceptions.close(record.id, status="resolved", by=f"{by} (retried)")
+    uow.exceptions.close(record.id, status="resolved", by=f"{request.by} (retried)")
     return f"input {inbox_id} ({entry.source} {entry.kind}) is processed again"

@@ -21,10 +21,10 @@ from crossdock.connectors.base import OrderSink, Sent, WarehouseUnavailable
 from crossdock.domain import order_status as status
 from crossdock.domain.order_validation import LineResolution, address_problems, resolve_lines
 from crossdock.domain.orders import Order
-from crossdock.domain.routing import RoutedLine, RoutingFailure, WarehouseRoute, route
+from crossdock.domain.routing import RoutedLine, RoutingDecision, RoutingFailure, WarehouseRoute, route
 from crossdock.domain.warehouse import WarehouseOrder, WarehouseOrderLine
 from crossdock.flows.command_errors import CommandRefused
-from crossdock.flows.exception_actions import retries
+from crossdock.flows.exception_actions import ActionRequest, retries
 from crossdock.flows.order_progress import apply_status_event, record
 from crossdock.flows.stock_updates import enqueue_recompute, reserve
 from crossdock.flows.stock_view import reported_stock
@@ -63,7 +63,7 @@ def enqueue_advance(uow: UnitOfWork, order_id: int, reason: str) -> None:
 @retries("unknown_sku")
 @retries("address_incomplete")
 @retries("routing_failed")
-def _retry_order(uow: UnitOfWork, record: ExceptionRecord, by: str) -> str:
+def _retry_order(uow: UnitOfWork, record: ExceptionRecord, request: ActionRequest) -> str:
     """Look at the order again: its exception closes if the problem is gone, or counts once more."""
     stored = uow.orders.by_id(int(record.subject_id))
     if stored is None:
@@ -102,7 +102,7 @@ def _advance(uow: UnitOfWork, settings: Settings, stored: StoredOrder) -> str:
 def _validate_route_and_dispatch(uow: UnitOfWork, settings: Settings, stored: StoredOrder) -> str:
     order = stored.order
     account = _account(settings, stored.account_id)
-    resolution = _resolve(uow, stored)
+    resolution = resolve_order_lines(uow, stored)
     problems = address_problems(order.shipping_address)
     if not resolution.complete:
         missing = [
@@ -188,11 +188,23 @@ def _route(
             subject_id=str(stored.id),
             message=f"order {stored.order.name} cannot be routed: {decision.reason}",
             details={"country": country},
-            actions=["retry", "ignore"],
+            actions=["retry", "reroute", "ignore"],
             account_id=stored.account_id,
         )
         record(uow, stored, "routing_failed", decision.reason)
         return "waiting: no warehouse"
+    return place(uow, stored, decision, lines, status.Routed(decision.assignments[0].warehouse))
+
+
+def place(
+    uow: UnitOfWork,
+    stored: StoredOrder,
+    decision: RoutingDecision,
+    lines: LineResolution,
+    event: status.Routed | status.Rerouted,
+) -> str:
+    """Record the routing decision and the warehouse orders it makes, reserve their units and have them sent.
+    Warehouse order keys go on from those the order already has (a re-routed order keeps its rejected one)."""
     record(
         uow,
         stored,
@@ -205,12 +217,11 @@ def _route(
             },
         },
     )
-    new = apply_status_event(
-        uow, stored, status.Routed(decision.assignments[0].warehouse), cause=f"routed ({decision.rule})"
-    )
+    new = apply_status_event(uow, stored, event, cause=f"routed ({decision.rule})")
     if new is None:
         return "refused"
-    for number, assignment in enumerate(decision.assignments, start=1):
+    first = len(uow.warehouse_orders.of_order(stored.id)) + 1
+    for number, assignment in enumerate(decision.assignments, start=first):
         warehouse = uow.warehouses.by_code(assignment.warehouse)
         if warehouse is None:
             raise FatalJobError(f"warehouse {assignment.warehouse!r} is not in the database")
@@ -275,7 +286,7 @@ def _follow_edit(uow: UnitOfWork, stored: StoredOrder) -> str:
     placed = uow.warehouse_orders.of_order(stored.id)
     if not placed:
         return "nothing at a warehouse"
-    resolution = _resolve(uow, stored)
+    resolution = resolve_order_lines(uow, stored)
     if len(placed) > 1:
         changed = resolution.units_by_sku() != {
             line.sku: line.quantity for wo in placed for line in wo.order.lines
@@ -547,7 +558,7 @@ def _record_dispatch(uow: UnitOfWork, placed: StoredWarehouseOrder, action: str,
 # --- helpers ----------------------------------------------------------------------------------------------
 
 
-def _resolve(uow: UnitOfWork, stored: StoredOrder) -> LineResolution:
+def resolve_order_lines(uow: UnitOfWork, stored: StoredOrder) -> LineResolution:
     mappings = uow.sku_mappings
     account = stored.account_id
     candidates = {line.sku.strip() for line in stored.order.lines if line.sku and line.sku.strip()}

@@ -167,7 +167,7 @@ def _apply_to_order(
             subject_id=str(stored.id),
             message=f"{placed.warehouse_code} rejected order {stored.order.name}: {event.reason}",
             details={"skus": list(event.skus), "warehouse": placed.warehouse_code},
-            actions=["resolve", "ignore"],
+            actions=["reroute", "resolve", "ignore"],
             account_id=stored.account_id,
         )
         if is_for_lack_of_stock(event.reason):

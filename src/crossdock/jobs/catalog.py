@@ -1,5 +1,5 @@
-"""Imports every module that defines jobs, schedules or job workflows, so that each process that runs or
-enqueues jobs knows all of them by name. A module with new jobs is added here."""
+"""Imports every module that defines jobs, schedules, job workflows or exception actions, so that each process
+that runs or enqueues jobs, or acts on exceptions, knows all of them by name. Such a module is added here."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
 from crossdock.flows import (  # noqa: F401
     intake,
     order_dispatch,
+    order_holds,
+    order_reroute,
     stock_comparison,
     stock_discrepancies,
     stock_levels,

@@ -174,10 +174,17 @@ class StockRepository:
         )
         if skus is not None:
             condition = sa.and_(condition, stock_reservations.c.sku.in_(list(skus)))
+        # Never before the reservation: a warehouse cannot ship or reject an order before the hub reserved
+        # its units, but its timestamps can say so (X12 times are to the second or the minute, and its clock
+        # is its own): an 870 rejecting within the second of routing must still release.
         released = self._connection.execute(
             sa.update(stock_reservations)
             .where(condition)
-            .values(released_at=at)
+            .values(
+                released_at=sa.case(
+                    (stock_reservations.c.reserved_at > at, stock_reservations.c.reserved_at), else_=at
+                )
+            )
             .returning(stock_reservations.c.sku)
         )
         return sorted(row.sku for row in released)

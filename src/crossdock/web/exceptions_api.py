@@ -51,19 +51,35 @@ class ActionDone(BaseModel):
     message: str = Field(description="what the hub did, e.g. 'the job runs again as …'")
 
 
+WarehouseQuery = Annotated[
+    str | None, Query(description="reroute only: the code of the warehouse the order goes to")
+]
+
+
 @router.post(
     "/{exception_id}/{action}",
-    summary="Resolve, ignore or retry one exception",
+    summary="Resolve, ignore, retry, release or re-route one exception",
     description="Only an action the exception lists in `actions` is taken. 404: no such exception (or one of "
-    "an account the caller does not see); 409: the exception is closed or does not offer the action.",
+    "an account the caller does not see); 409: the exception is closed, does not offer the action, or the "
+    "action is refused (e.g. a re-route to a warehouse that does not serve the order's account).",
     responses={404: {"description": "no such exception"}, 409: {"description": "the action is refused"}},
 )
 async def exception_action(
-    request: Request, principal: ApiPrincipal, exception_id: int, action: Action
+    request: Request,
+    principal: ApiPrincipal,
+    exception_id: int,
+    action: Action,
+    warehouse: WarehouseQuery = None,
 ) -> ActionDone:
     try:
         outcome = await run_in_threadpool(
-            act, _unit_of_work(request), exception_id, action, by=principal.name, scope=principal
+            act,
+            _unit_of_work(request),
+            exception_id,
+            action,
+            by=principal.name,
+            scope=principal,
+            warehouse=warehouse,
         )
     except CommandRefused as refused:
         raise HTTPException(status_code=404 if refused.exit_code == 1 else 409, detail=str(refused)) from None
@@ -73,6 +89,7 @@ async def exception_action(
 class BulkAction(BaseModel):
     action: Action
     ids: list[int] = Field(min_length=1, max_length=1000)
+    warehouse: str | None = Field(default=None, description="reroute only: the warehouse the orders go to")
 
 
 class BulkActionResult(BaseModel):
@@ -91,7 +108,13 @@ async def exceptions_bulk_action(
     request: Request, principal: ApiPrincipal, body: BulkAction
 ) -> list[BulkActionResult]:
     outcomes = await run_in_threadpool(
-        act_on_each, _unit_of_work(request), body.ids, body.action, by=principal.name, scope=principal
+        act_on_each,
+        _unit_of_work(request),
+        body.ids,
+        body.action,
+        by=principal.name,
+        scope=principal,
+        warehouse=body.warehouse,
     )
     return [BulkActionResult(exception_id=o.exception_id, done=o.done, message=o.message) for o in outcomes]
 

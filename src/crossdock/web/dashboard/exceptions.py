@@ -31,6 +31,7 @@ def _page(
     type_: str,
     severity: SeverityFilter,
     outcomes: list[Any] | None = None,
+    notice: str = "",
 ) -> HTMLResponse:
     with UnitOfWork(request.app.state.hub.engine) as uow:
         records = uow.exceptions.list(
@@ -54,7 +55,23 @@ def _page(
         severity=severity,
         open_types=sorted(open_types.items()),
         outcomes=outcomes or [],
+        notice=notice,
         actions=ACTIONS,
+        warehouses=_warehouses(request, principal, None),
+    )
+
+
+def _warehouses(request: Request, principal: Principal, account_id: str | None) -> list[str]:
+    """The warehouses an order may be re-routed to: those serving ``account_id``, or any account the
+    principal sees."""
+    settings = request.app.state.hub.settings
+    return sorted(
+        code
+        for code, warehouse in settings.warehouses.items()
+        if any(
+            principal.sees(account) and (account_id is None or account == account_id)
+            for account in warehouse.accounts
+        )
     )
 
 
@@ -88,6 +105,7 @@ async def exceptions_act(
     action: Annotated[Action | None, Form()] = None,
     ids: Annotated[list[int], Form()] = [],  # noqa: B006 - FastAPI copies form defaults
     row_action: Annotated[str, Form(description="'<action>:<id>': a row's own button")] = "",
+    warehouse: Annotated[str, Form(max_length=63)] = "",
     csrf_token: Annotated[str, Form()] = "",
     status: Annotated[StatusFilter, Form()] = "open",
     type: Annotated[str, Form(max_length=63)] = "",
@@ -104,8 +122,18 @@ async def exceptions_act(
     if action is None:
         raise HTTPException(status_code=422, detail="no action chosen")
     engine, enqueuer = request.app.state.hub.engine, request.app.state.enqueuer
+    if not ids:
+        return _page(
+            request, principal, status=status, type_=type, severity=severity, notice="Tick at least one."
+        )
     outcomes = await run_in_threadpool(
-        act_on_each, lambda: UnitOfWork(engine, enqueuer), ids, action, by=principal.name, scope=principal
+        act_on_each,
+        lambda: UnitOfWork(engine, enqueuer),
+        ids,
+        action,
+        by=principal.name,
+        scope=principal,
+        warehouse=warehouse or None,
     )
     return _page(request, principal, status=status, type_=type, severity=severity, outcomes=outcomes)
 
@@ -123,4 +151,5 @@ def exception_page(request: Request, principal: DashboardPrincipal, exception_id
         current="/exceptions",
         title=f"Exception {exception_id}",
         exception=record,
+        warehouses=_warehouses(request, principal, record.account_id),
     )
