@@ -37,6 +37,7 @@ from crossdock.sandbox.shopify.server import DEFAULT_ACCESS_TOKEN, SandboxSettin
 from crossdock.sandbox.shopify.webhooks.delivery import DEFAULT_APP_SECRET
 from crossdock.sandbox.shopify.webhooks.payloads import order_payload
 from crossdock.store.engine import create_engine
+from crossdock.store.exceptions import ExceptionRecord
 from crossdock.store.inbox import InboxEntry, Recorded
 from crossdock.store.schema import inbox
 from crossdock.store.unit_of_work import UnitOfWork
@@ -271,6 +272,38 @@ def test_deliveries_that_cannot_be_verified_are_refused_401_and_nothing_is_store
     # The same delivery, correctly signed for a known shop, is taken: the refusals were the checks' doing.
     assert deliver(served, body, webhook_headers(body)).status_code == 200
     assert len(served.rows()) == 1
+
+
+def test_refused_deliveries_become_one_signature_failures_exception_per_shop(served: ServedHub) -> None:
+    body = order_body(1006)
+    for _ in range(3):
+        assert deliver(served, body, webhook_headers(body, secret="rotated-secret")).status_code == 401
+    unsigned = webhook_headers(body)
+    del unsigned["X-Shopify-Hmac-Sha256"]
+    assert deliver(served, body, unsigned).status_code == 401
+    for claimed in ("stranger.myshopify.com", "stranger.myshopify.com", "other.myshopify.com"):
+        assert deliver(served, body, webhook_headers(body, domain=claimed)).status_code == 401
+    served.app.state.refusal_flusher.flush()
+
+    def signature_failures() -> dict[str, ExceptionRecord]:
+        with UnitOfWork(served.engine) as uow:
+            return {r.subject_id: r for r in uow.exceptions.list(type="signature_failures")}
+
+    found = signature_failures()
+    assert set(found) == {DOMAIN, "unknown shops"}
+    shop = found[DOMAIN]
+    assert (shop.severity, shop.account_id, shop.occurrences) == ("error", "acme", 1)
+    assert shop.details["refused_by_reason"] == {"invalid signature": 3, "missing signature": 1}
+    assert "app secret was rotated" in shop.message
+    unknown = found["unknown shops"]
+    assert (unknown.severity, unknown.account_id) == ("warning", None)
+    assert unknown.details["claimed_domains"] == {"stranger.myshopify.com": 2, "other.myshopify.com": 1}
+    assert served.rows() == []  # still nothing stored of the deliveries themselves
+
+    deliver(served, body, webhook_headers(body, secret="rotated-secret"))
+    served.app.state.refusal_flusher.flush()
+    again = signature_failures()[DOMAIN]
+    assert again.id == shop.id and again.occurrences == 2 and again.details["refused"] == 5
 
 
 def test_a_topic_the_hub_does_not_subscribe_to_is_kept_ignored_without_a_job(

@@ -22,6 +22,7 @@ import crossdock
 from crossdock.config import Settings
 from crossdock.connectors.shopify.webhook_route import WEBHOOK_PATH, ShopifyWebhookIntake
 from crossdock.flows.inbox_writer import InboxWriter
+from crossdock.flows.refused_deliveries import RefusalFlusher, RefusalTally
 from crossdock.hub import start_hub, stop_hub
 from crossdock.jobs.engine import Role, make_client
 from crossdock.jobs.enqueuer import DbosEnqueuer
@@ -57,6 +58,9 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
             app.state.enqueuer = enqueuer
             writer_engine = create_engine(settings.database.url, pool_size=1, pre_ping=False)
             app.state.inbox_writer = _started_writer(writer_engine, enqueuer)
+            refusal_flusher = RefusalFlusher(hub.engine, refusals)
+            refusal_flusher.start()
+            app.state.refusal_flusher = refusal_flusher
             # Everything built at start (the job engine, SQLAlchemy, the routes: ~150,000 objects) lives as
             # long as the process; left to the collector, each full collection walked all of it, stopping
             # requests for 160-240 ms several times a minute under load.
@@ -64,6 +68,7 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
             try:
                 yield
             finally:
+                await run_in_threadpool(refusal_flusher.stop)
                 await run_in_threadpool(app.state.inbox_writer.stop)
                 writer_engine.dispose()
         finally:
@@ -81,7 +86,10 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
     app.state.session_cookies = session_cookies(settings)
     app.add_exception_handler(LoginRequired, _to_login_page)
     app.mount("/static", StaticFiles(packages=[("crossdock.web", "static")]), name="static")
-    app.webhook_intake = ShopifyWebhookIntake(settings, writer=lambda: app.state.inbox_writer)
+    refusals = RefusalTally()
+    app.webhook_intake = ShopifyWebhookIntake(
+        settings, writer=lambda: app.state.inbox_writer, refusals=refusals
+    )
     app.include_router(health.router)
     app.include_router(metrics_route.router)
     app.include_router(orders_api.router)

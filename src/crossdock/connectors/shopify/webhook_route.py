@@ -2,7 +2,7 @@
 
 | delivery                                                          | answer | stored                     |
 | ----------------------------------------------------------------- | ------ | -------------------------- |
-| unknown shop, shop without app secret, missing or wrong signature | 401    | nothing                    |
+| unknown shop, shop without app secret, missing or wrong signature | 401    | counted: see below         |
 | signed, but no topic, or a header too long to store               | 400    | nothing                    |
 | a body larger than ``MAX_BODY_BYTES``                             | 413    | nothing                    |
 | another method than POST                                          | 405    | nothing                    |
@@ -10,6 +10,9 @@
 | a repeated ``X-Shopify-Webhook-Id``                               | 200    | nothing new                |
 | anything else                                                     | 200    | inbox row + job, committed |
 | the inbox could not be written                                    | 503    | nothing (Shopify retries)  |
+
+Refused deliveries are counted in memory and written every few seconds as ``signature_failures`` exceptions
+(crossdock.flows.refused_deliveries), never one write per request.
 
 Shopify gives up on a delivery that takes more than 5 s and removes subscriptions that fail repeatedly, so the
 handler does the least it can: no JSON parsing (the body is stored as received, parsed by the job), one HMAC,
@@ -35,6 +38,7 @@ from crossdock.connectors.shopify.topics import SUBSCRIBED_TOPICS
 from crossdock.connectors.shopify.webhook_signature import is_signed_by
 from crossdock.flows.inbox_writer import InboxWriter
 from crossdock.flows.intake import Input
+from crossdock.flows.refused_deliveries import RefusalTally
 from crossdock.metrics import WEBHOOKS_RECEIVED
 
 log = structlog.get_logger("crossdock.webhooks")
@@ -102,9 +106,12 @@ class ShopifyWebhookIntake:
     """The ASGI application of ``WEBHOOK_PATH``. ``writer`` gives the process's ``InboxWriter``, which the
     app's lifespan starts after this object is built."""
 
-    def __init__(self, settings: Settings, writer: Callable[[], InboxWriter]) -> None:
+    def __init__(
+        self, settings: Settings, writer: Callable[[], InboxWriter], refusals: RefusalTally | None = None
+    ) -> None:
         self._shops = shops_by_domain(settings)
         self._writer = writer
+        self._refusals = refusals
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -116,9 +123,11 @@ class ShopifyWebhookIntake:
         domain = shopify_headers.get(_DOMAIN, b"").decode("latin-1").lower()
         shop = self._shops.get(domain)
         if shop is None:
+            self._count_refusal(domain, "unknown shop", None)
             await _refused(send, 401, "unknown shop", domain)
             return
         if shop.app_secret is None:
+            self._count_refusal(domain, "no app secret configured", shop)
             await _refused(send, 401, "the shop has no app secret to verify its webhooks with", domain)
             return
         try:
@@ -130,6 +139,9 @@ class ShopifyWebhookIntake:
         if not is_signed_by(
             shop.app_secret, body, None if signature is None else signature.decode("latin-1")
         ):
+            self._count_refusal(
+                domain, "missing signature" if signature is None else "invalid signature", shop
+            )
             await _refused(send, 401, "invalid signature", domain)
             return
 
@@ -165,6 +177,15 @@ class ShopifyWebhookIntake:
             return
         _counted["duplicate" if not recorded.is_new else "stored" if subscribed else "ignored"].inc()
         await _answer(send, 200, _OK)
+
+    def _count_refusal(self, domain: str, reason: str, shop: WebhookShop | None) -> None:
+        if self._refusals is not None:
+            self._refusals.count(
+                claimed_domain=domain,
+                reason=reason,
+                shop_account=None if shop is None else shop.account_id,
+                known=shop is not None,
+            )
 
 
 async def _read_body(receive: Receive) -> bytes:
