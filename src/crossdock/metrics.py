@@ -36,3 +36,9 @@ WEBHOOKS_RECEIVED = Counter(
     ["source", "outcome"],
     registry=REGISTRY,
 )
+OUTBOUND_CALLS = Counter(
+    "crossdock_outbound_calls",
+    "Attempts of calls to shops and other systems, by target (e.g. shopify:<domain>) and outcome",
+    ["target", "status"],
+    registry=REGISTRY,
+)

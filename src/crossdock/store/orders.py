@@ -125,7 +125,12 @@ class OrderRepository:
         self._connection.execute(
             sa.update(orders)
             .where(orders.c.id == order_id)
-            .values(status=state.status, state=state_to_document(state), updated_at=utc_now())
+            .values(
+                status=state.status,
+                state=state_to_document(state),
+                updated_at=utc_now(),
+                state_changed_at=utc_now(),
+            )
         )
 
     def count_by_status(self) -> dict[str, int]:
@@ -148,7 +153,9 @@ class OrderRepository:
 
     def mark_published(self, order_id: int, status: str) -> None:
         self._connection.execute(
-            sa.update(orders).where(orders.c.id == order_id).values(published_status=status)
+            sa.update(orders)
+            .where(orders.c.id == order_id)
+            .values(published_status=status, status_published_at=utc_now())
         )
 
 

@@ -252,6 +252,9 @@ orders = sa.Table(
     sa.Column("state", JsonDocument, nullable=True),
     # The status last written on the Shopify order (its crossdock.status metafield); differs while due.
     sa.Column("published_status", sa.String(30), nullable=True),
+    # When the state last changed, and when a status was last written to Shopify: the statuses flow's lag.
+    sa.Column("state_changed_at", UtcDateTime(), nullable=True),
+    sa.Column("status_published_at", UtcDateTime(), nullable=True),
     sa.Column("document", JsonDocument, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),

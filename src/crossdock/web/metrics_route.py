@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from crossdock.jobs.queue_depth import queue_depths
 from crossdock.metrics import REGISTRY
+from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import UnitOfWork
+from crossdock.web.flow_gauges import bucket_gauges, flow_gauges
 
 router = APIRouter()
 
@@ -22,7 +25,7 @@ class DatabaseGauges(Collector):
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily(
             "crossdock_queue_depth", "Jobs not finished, per queue and state", labels=["queue", "state"]
         )
@@ -35,7 +38,9 @@ class DatabaseGauges(Collector):
         with UnitOfWork(self._engine) as uow:
             for exception_type, count in sorted(uow.exceptions.count_open_by_type().items()):
                 open_exceptions.add_metric([exception_type], count)
-        yield open_exceptions
+            yield open_exceptions
+            yield from flow_gauges(uow.connection, utc_now())
+            yield from bucket_gauges(uow.connection, time.time())
 
 
 @router.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
@@ -50,6 +55,6 @@ class ProcessAndDatabaseRegistry(Collector):
     def __init__(self, engine: sa.Engine) -> None:
         self._database = DatabaseGauges(engine)
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        yield from REGISTRY.collect()  # type: ignore[misc]
+    def collect(self) -> Iterator[Metric]:
+        yield from REGISTRY.collect()
         yield from self._database.collect()

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from crossdock.connectors.shopify.group_commit import GroupCommit
+from crossdock.metrics import OUTBOUND_CALLS
 from crossdock.store.outbound_calls import CallStatus, OutboundCallRepository
 
 
@@ -107,6 +108,8 @@ class DatabaseCallRecorder:
             ]
 
     def _finish_all(self, finishes: Sequence[_Finish]) -> list[None]:
+        for finish in finishes:
+            OUTBOUND_CALLS.labels(self.target, finish.status).inc()
         with self._engine.begin() as connection:
             calls = OutboundCallRepository(connection)
             for finish in finishes:
