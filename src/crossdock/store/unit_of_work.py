@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from crossdock.store.accounts import AccountRepository
+from crossdock.store.alert_deliveries import AlertDeliveryRepository
 from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorRepository
 from crossdock.store.inbox import InboxRepository
@@ -117,6 +118,10 @@ class UnitOfWork:
     @property
     def outbound_calls(self) -> OutboundCallRepository:
         return OutboundCallRepository(self.connection)
+
+    @property
+    def alert_deliveries(self) -> AlertDeliveryRepository:
+        return AlertDeliveryRepository(self.connection)
 
     @property
     def order_events(self) -> OrderEventRepository:
