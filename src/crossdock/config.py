@@ -10,7 +10,8 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -30,6 +31,8 @@ from crossdock.redaction import has_url_password, mask_url_passwords
 
 __all__ = [
     "AccountSettings",
+    "AlertRuleSettings",
+    "AlertSettings",
     "ConfigError",
     "DatabaseSettings",
     "JobSettings",
@@ -38,6 +41,7 @@ __all__ = [
     "SftpSettings",
     "ShopSettings",
     "ShopifySettings",
+    "SmtpSettings",
     "WarehouseSettings",
     "WebSettings",
     "X12FolderSettings",
@@ -64,6 +68,12 @@ _SHOP_ENV_PREFIX = "CROSSDOCK_SHOPS__"
 # The one secret of a warehouse, its SFTP password: CROSSDOCK_WAREHOUSES__<KEY>__SFTP_PASSWORD.
 _WAREHOUSE_ENV_PREFIX = "CROSSDOCK_WAREHOUSES__"
 _WAREHOUSE_PASSWORD_FIELD = "SFTP_PASSWORD"
+# The secrets of alerts: the SMTP password, and each rule's webhook URL (a Slack incoming webhook's URL is its
+# credential): CROSSDOCK_ALERTS__SMTP__PASSWORD and CROSSDOCK_ALERTS__RULES__<NAME>__WEBHOOK_URL.
+_SMTP_PASSWORD_ENV = "CROSSDOCK_ALERTS__SMTP__PASSWORD"
+_SMTP_ENV_PREFIX = "CROSSDOCK_ALERTS__SMTP__"
+_RULE_ENV_PREFIX = "CROSSDOCK_ALERTS__RULES__"
+_RULE_WEBHOOK_FIELD = "WEBHOOK_URL"
 
 
 class ConfigError(Exception):
@@ -319,6 +329,94 @@ class InventorySettings(_Section):
     full_comparison_minutes: int = Field(default=60, ge=1, le=10_080, description="1 to 10080")
 
 
+# The severities of crossdock.store.exceptions.Severity (the settings do not import the store).
+_Severity = Literal["info", "warning", "error", "critical"]
+_ExceptionType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+_EmailAddress = Annotated[str, StringConstraints(pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")]
+_WEBHOOK_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+class SmtpSettings(_Section):
+    """The mail server alerts are sent through."""
+
+    host: str = Field(min_length=1, description="a host name or address")
+    port: int = Field(default=25, ge=1, le=65_535, description="an integer from 1 to 65535")
+    sender: _EmailAddress = Field(description="an e-mail address, e.g. 'crossdock@example.com'")
+    username: str | None = Field(default=None, min_length=1, description="a non-empty string")
+    password: SecretStr | None = Field(default=None, description="the SMTP password")
+    starttls: bool = False
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, allow_inf_nan=False, description="a number above 0, at most 60"
+    )
+
+    @model_validator(mode="after")
+    def _check_credentials_come_together(self) -> Self:
+        if self.password is not None and self.username is None:
+            raise _problem("a password needs a username", "username")
+        if self.username is not None and self.password is None:
+            raise _problem(
+                f"a username needs a password, from the environment ({_SMTP_PASSWORD_ENV}) or the secrets "
+                "file",
+                "password",
+            )
+        return self
+
+
+class AlertRuleSettings(_Section):
+    """Which exceptions go where: those of the listed types (all when empty), at least as severe as
+    min_severity, of the listed accounts (all when empty), to a webhook, to e-mail addresses, or both."""
+
+    name: str = Field(pattern=_SLUG, description=_SLUG_TEXT)
+    types: list[_ExceptionType] = Field(
+        default_factory=list, description="a list of exception types, e.g. ['dead_letter', 'executor_lost']"
+    )
+    min_severity: _Severity = "error"
+    accounts: list[str] = Field(default_factory=list, description="ids of [[accounts]] tables")
+    webhook_url: SecretStr | None = Field(
+        default=None, description="an http(s) URL, e.g. a Slack incoming webhook's"
+    )
+    email_to: list[_EmailAddress] = Field(
+        default_factory=list, description="a list of e-mail addresses, e.g. ['ops@example.com']"
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not _WEBHOOK_URL.match(url.get_secret_value()):
+            raise _problem("expected an http(s) URL, e.g. 'https://hooks.slack.com/services/…'")
+        return url
+
+
+class AlertSettings(_Section):
+    """Alerts: exceptions opened or seen again are sent, per rule, in one message per window."""
+
+    group_seconds: int = Field(default=60, ge=10, le=86_400, description="an integer from 10 to 86400")
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, allow_inf_nan=False, description="a number above 0, at most 60"
+    )
+    smtp: SmtpSettings | None = Field(default=None, description="an [alerts.smtp] table")
+    rules: list[AlertRuleSettings] = Field(default_factory=list, description="a list of [[alerts.rules]]")
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        seen: set[str] = set()
+        for index, rule in enumerate(self.rules):
+            if rule.name in seen:
+                raise _problem(f"duplicate rule name {rule.name!r}", "rules", index, "name")
+            seen.add(rule.name)
+            if rule.email_to and self.smtp is None:
+                raise _problem("sending e-mail needs an [alerts.smtp] table", "rules", index, "email_to")
+        return self
+
+    def rule(self, name: str) -> AlertRuleSettings:
+        """The rule of this name; LookupError names the known ones."""
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        known = ", ".join(rule.name for rule in self.rules) or "none"
+        raise LookupError(f"no alert rule {name!r} in the configuration; known rules: {known}")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="forbid")
 
@@ -337,6 +435,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = Field(
         default_factory=InventorySettings, description="an [inventory] table"
     )
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="an [alerts] table")
     config_file: Path | None = None
 
     @model_validator(mode="after")
@@ -363,6 +462,17 @@ class Settings(BaseSettings):
                     known = ", ".join(sorted(accounts)) or "none is declared"
                     problem = f"no [[accounts]] table has id {account!r} ({known})"
                     raise _problem(problem, "warehouses", key, "accounts", index)
+        return self
+
+    @model_validator(mode="after")
+    def _check_alert_accounts(self) -> Self:
+        accounts = {account.id for account in self.accounts}
+        for index, rule in enumerate(self.alerts.rules):
+            for position, account in enumerate(rule.accounts):
+                if account not in accounts:
+                    known = ", ".join(sorted(accounts)) or "none is declared"
+                    problem = f"no [[accounts]] table has id {account!r} ({known})"
+                    raise _problem(problem, "alerts", "rules", index, "accounts", position)
         return self
 
     def warehouse(self, key: str) -> WarehouseSettings:
@@ -403,6 +513,9 @@ class Settings(BaseSettings):
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) in (Union, UnionType):  # an optional table: `SmtpSettings | None`
+        members = [member for member in get_args(annotation) if member is not type(None)]
+        annotation = members[0] if len(members) == 1 else annotation
     if get_origin(annotation) is list:
         annotation = get_args(annotation)[0]
     elif get_origin(annotation) is dict:
@@ -432,11 +545,16 @@ def _is_secret(field: FieldInfo | None) -> bool:
 
 
 def _env_locs() -> Iterator[tuple[str, str]]:
-    """(section, key) of every setting that an environment variable can set."""
+    """(section, key) of every setting that an environment variable can set (not the tables inside a
+    section, such as [alerts.smtp], whose secrets have variables of their own)."""
     for section, section_field in Settings.model_fields.items():
         model = _model_in(section_field.annotation)
         if model is not None and get_origin(section_field.annotation) not in (list, dict):
-            yield from ((section, key) for key in model.model_fields)
+            yield from (
+                (section, key)
+                for key, field in model.model_fields.items()
+                if _model_in(field.annotation) is None
+            )
 
 
 def _env_name(loc: tuple[str, str]) -> str:
@@ -546,7 +664,111 @@ def _check_file(data: dict[str, Any], *, refuse_secrets: bool) -> list[str]:
                 f"warehouses.{warehouse_key}.sftp.password: is a secret; secrets may only come from the "
                 f"environment ({_warehouse_password_env_name(str(warehouse_key))}) or the secrets file"
             )
+    if refuse_secrets:
+        problems += _refuse_alert_secrets(data.get("alerts"))
     return problems
+
+
+def _refuse_alert_secrets(alerts: Any) -> list[str]:
+    """The SMTP password and the rules' webhook URLs, removed from crossdock.toml with a problem each."""
+    if not isinstance(alerts, dict):
+        return []
+    problems = []
+    smtp = alerts.get("smtp")
+    if isinstance(smtp, dict) and "password" in smtp:
+        del smtp["password"]
+        problems.append(
+            f"alerts.smtp.password: is a secret; secrets may only come from the environment "
+            f"({_SMTP_PASSWORD_ENV}) or the secrets file"
+        )
+    rules = alerts.get("rules")
+    for index, rule in enumerate(rules) if isinstance(rules, list) else ():
+        if isinstance(rule, dict) and "webhook_url" in rule:
+            del rule["webhook_url"]
+            name = rule.get("name")
+            variable = _rule_webhook_env_name(name if isinstance(name, str) else "<name>")
+            problems.append(
+                f"alerts.rules[{index}].webhook_url: is a secret; secrets may only come from the environment "
+                f"({variable}) or the secrets file"
+            )
+    return problems
+
+
+def _rule_webhook_env_name(rule_name: str) -> str:
+    return f"{_RULE_ENV_PREFIX}{rule_name.upper().replace('-', '_')}__{_RULE_WEBHOOK_FIELD}"
+
+
+def _merge_secret_rules(file_data: dict[str, Any], secrets_data: dict[str, Any]) -> list[str]:
+    """Fold the secrets file's [[alerts.rules]] tables into the config file's rules of the same names (merged
+    as they are, the secrets file's list would replace the config file's whole). Problems: unknown names."""
+    secret_alerts = secrets_data.get("alerts")
+    if not isinstance(secret_alerts, dict) or "rules" not in secret_alerts:
+        return []
+    secret_rules = secret_alerts.pop("rules")
+    if not isinstance(secret_rules, list):
+        return ["alerts.rules of the secrets file: expected [[alerts.rules]] tables"]
+    file_alerts = file_data.get("alerts")
+    file_rules = file_alerts.get("rules") if isinstance(file_alerts, dict) else None
+    by_name = {
+        rule["name"]: rule
+        for rule in (file_rules if isinstance(file_rules, list) else [])
+        if isinstance(rule, dict) and isinstance(rule.get("name"), str)
+    }
+    problems = []
+    for index, secret_rule in enumerate(secret_rules):
+        name = secret_rule.get("name") if isinstance(secret_rule, dict) else None
+        target = by_name.get(name) if isinstance(name, str) else None
+        if target is None:
+            declared = ", ".join(sorted(by_name)) or "none"
+            problems.append(
+                f"alerts.rules[{index}] of the secrets file: no [[alerts.rules]] table of the config file "
+                f"has the name {name!r} (declared rules: {declared})"
+            )
+            continue
+        target.update(secret_rule)
+    return problems
+
+
+def _alerts_from_environment(
+    environ: Mapping[str, str], rules: Any
+) -> tuple[dict[str, Any], dict[int, str], dict[Loc, str], list[str]]:
+    """CROSSDOCK_ALERTS__SMTP__PASSWORD, and the CROSSDOCK_ALERTS__RULES__<NAME>__WEBHOOK_URL variables
+    matched to the rules the files declare: the [alerts] data, the webhook URLs by rule position, which
+    variable set what, and problems."""
+    by_env_name = {
+        _rule_webhook_env_name(rule["name"]): index
+        for index, rule in enumerate(rules if isinstance(rules, list) else [])
+        if isinstance(rule, dict) and isinstance(rule.get("name"), str)
+    }
+    data: dict[str, Any] = {}
+    webhook_urls: dict[int, str] = {}
+    names: dict[Loc, str] = {}
+    problems = []
+    for variable, raw in sorted(environ.items()):
+        upper = variable.upper()
+        if raw == "":
+            continue
+        if upper.startswith(_SMTP_ENV_PREFIX):
+            if upper != _SMTP_PASSWORD_ENV:
+                problems.append(
+                    f"{variable}: only the SMTP password comes from the environment ({_SMTP_PASSWORD_ENV}); "
+                    "set the other [alerts.smtp] keys in the config file"
+                )
+                continue
+            data["smtp"] = {"password": raw}
+            names[("alerts", "smtp", "password")] = variable
+        elif upper.startswith(_RULE_ENV_PREFIX):
+            index = by_env_name.get(upper)
+            if index is None:
+                declared = ", ".join(sorted(rules[i]["name"] for i in by_env_name.values())) or "none"
+                problems.append(
+                    f"{variable}: not the webhook URL of a declared rule "
+                    f"({_RULE_ENV_PREFIX}<NAME>__{_RULE_WEBHOOK_FIELD}; declared rules: {declared})"
+                )
+                continue
+            webhook_urls[index] = raw
+            names[("alerts", "rules", index, "webhook_url")] = variable
+    return data, webhook_urls, names, problems
 
 
 def _warehouse_password_env_name(warehouse_key: str) -> str:
@@ -651,6 +873,7 @@ def load_settings(config_file: Path | None = None, *, environ: Mapping[str, str]
         secrets_data = _read_toml(Path(secrets_path), "secrets file", "CROSSDOCK_SECRETS_FILE")
     env_data, env_names, problems = _from_environment(environ)
     problems += _check_file(file_data, refuse_secrets=True) + _check_file(secrets_data, refuse_secrets=False)
+    problems += _merge_secret_rules(file_data, secrets_data)
 
     merged = _deep_merge(file_data, secrets_data)
     shops_table = merged.get("shops")
@@ -669,7 +892,18 @@ def load_settings(config_file: Path | None = None, *, environ: Mapping[str, str]
     env_names.update(warehouse_env_names)
     if warehouse_env:
         env_data["warehouses"] = warehouse_env
+    alerts_table = merged.get("alerts")
+    declared_rules = alerts_table.get("rules") if isinstance(alerts_table, dict) else None
+    alert_env, webhook_urls, alert_env_names, alert_problems = _alerts_from_environment(
+        environ, declared_rules
+    )
+    problems += alert_problems
+    env_names.update(alert_env_names)
+    if alert_env:
+        env_data["alerts"] = _deep_merge(env_data.get("alerts", {}), alert_env)
     merged = _deep_merge(merged, env_data)
+    for index, url in webhook_urls.items():
+        merged["alerts"]["rules"][index]["webhook_url"] = url
     settings = None
     try:
         settings = Settings.model_validate({**merged, "config_file": config_file})

@@ -29,6 +29,7 @@ class Hub:
 def prepare_database(settings: Settings) -> sa.Engine:
     """Open the database, bring its schema to the latest migration, and mirror the declared accounts."""
     session_secret = settings.web.session_secret
+    alerts = settings.alerts
     shop_secrets = [
         secret.get_secret_value()
         for shop in settings.shops.values()
@@ -45,6 +46,9 @@ def prepare_database(settings: Settings) -> sa.Engine:
                 for warehouse in settings.warehouses.values()
                 if warehouse.sftp.password is not None
             ),
+            # A webhook URL is its own credential; httpx writes the URL of every request it sends at INFO.
+            *(rule.webhook_url.get_secret_value() for rule in alerts.rules if rule.webhook_url is not None),
+            alerts.smtp.password.get_secret_value() if alerts.smtp and alerts.smtp.password else None,
         ]
     )
     engine = create_engine(settings.database.url)

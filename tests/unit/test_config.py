@@ -7,6 +7,7 @@ import pytest
 from pydantic import BaseModel
 
 from crossdock.config import (
+    AlertRuleSettings,
     ConfigError,
     DatabaseSettings,
     JobSettings,
@@ -14,6 +15,7 @@ from crossdock.config import (
     Settings,
     SftpSettings,
     ShopSettings,
+    SmtpSettings,
     WarehouseSettings,
     WebSettings,
     X12FolderSettings,
@@ -203,7 +205,7 @@ def test_unknown_table_and_account_key(tmp_path: Path) -> None:
         "accounts[0].nmae: unknown key (known keys in [[accounts]]: id, name, release_payment_statuses, "
         "split_orders, notify_customer)",
         "webb: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
-        "warehouses, inventory)",
+        "warehouses, inventory, alerts)",
     ]
 
 
@@ -211,7 +213,7 @@ def test_config_file_key_cannot_be_set_in_toml(tmp_path: Path) -> None:
     path = write(tmp_path, "config_file = 'elsewhere.toml'\n")
     assert problems_of(path, {}) == [
         "config_file: unknown key (known top-level keys: database, web, jobs, log, accounts, shopify, shops, "
-        "warehouses, inventory)"
+        "warehouses, inventory, alerts)"
     ]
 
 
@@ -515,3 +517,151 @@ def test_warehouse_needs_a_declared_account_and_a_known_key(tmp_path: Path) -> N
     assert unknown in problems
     with pytest.raises(LookupError, match="known warehouses: none"):
         Settings().warehouse("east-3pl")
+
+
+def _example_alerts_block() -> str:
+    """The commented [alerts.smtp] and [[alerts.rules]] tables of the example, uncommented."""
+    text = example_config()
+    block = text[text.index("# [alerts.smtp]") : text.index("# [[accounts]]")]
+    lines = [line.removeprefix("# ") for line in block.splitlines()]
+    return "\n".join(line for line in lines if line.startswith("[") or re.match(r"^\w+ = ", line))
+
+
+ALERT_WEBHOOK = "https://hooks.slack.com/services/T0001/B0001/sEcReTtOkEn"
+
+
+def test_example_alert_tables_load_with_their_secrets_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, _example_alerts_block())
+    environ = {
+        "CROSSDOCK_ALERTS__SMTP__PASSWORD": "smtp-pw-1",
+        "CROSSDOCK_ALERTS__RULES__OPS__WEBHOOK_URL": ALERT_WEBHOOK,
+        "CROSSDOCK_ALERTS__GROUP_SECONDS": "120",
+    }
+    settings = load_settings(path, environ=environ)
+    alerts = settings.alerts
+    assert alerts.group_seconds == 120
+    assert alerts.smtp is not None and alerts.smtp.port == 25 and alerts.smtp.username == "crossdock"
+    assert alerts.smtp.password is not None and alerts.smtp.password.get_secret_value() == "smtp-pw-1"
+    ops = alerts.rule("ops")
+    assert (ops.types, ops.min_severity, ops.accounts, ops.email_to) == ([], "error", [], ["ops@example.com"])
+    assert ops.webhook_url is not None and ops.webhook_url.get_secret_value() == ALERT_WEBHOOK
+    view = json.dumps(describe(settings))
+    assert ALERT_WEBHOOK not in view and "smtp-pw-1" not in view
+    assert describe(settings)["alerts"]["rules"][0]["webhook_url"] == "***"
+    with pytest.raises(LookupError, match="known rules: ops"):
+        alerts.rule("billing")
+
+
+def test_example_config_shows_every_alert_key() -> None:
+    block = _example_alerts_block()
+    for model in (SmtpSettings, AlertRuleSettings):
+        for key in model.model_fields:
+            shown = f"\n{key} = " in f"\n{block}" or f"# {key}:" in example_config()
+            assert shown, f"{model.__name__}.{key} missing from the example"
+
+
+ALERT_RULES = """
+[[accounts]]
+id = "acme"
+name = "Acme"
+
+[alerts.smtp]
+host = "127.0.0.1"
+sender = "hub@example.com"
+
+[[alerts.rules]]
+name = "ops"
+email_to = ["ops@example.com"]
+
+[[alerts.rules]]
+name = "acme-errors"
+accounts = ["acme"]
+"""
+
+
+def test_alert_secrets_in_the_config_file_are_refused_and_named_by_their_variables(tmp_path: Path) -> None:
+    text = ALERT_RULES.replace(
+        'sender = "hub@example.com"', 'sender = "hub@example.com"\npassword = "leak-1"'
+    )
+    text = text.replace('accounts = ["acme"]', f'accounts = ["acme"]\nwebhook_url = "{ALERT_WEBHOOK}"')
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write(tmp_path, text), environ={})
+    assert raised.value.problems == [
+        "alerts.smtp.password: is a secret; secrets may only come from the environment "
+        "(CROSSDOCK_ALERTS__SMTP__PASSWORD) or the secrets file",
+        "alerts.rules[1].webhook_url: is a secret; secrets may only come from the environment "
+        "(CROSSDOCK_ALERTS__RULES__ACME_ERRORS__WEBHOOK_URL) or the secrets file",
+    ]
+    assert "leak-1" not in str(raised.value) and ALERT_WEBHOOK not in str(raised.value)
+
+
+def test_alert_webhooks_come_from_the_secrets_file_by_rule_name(tmp_path: Path) -> None:
+    path = write(tmp_path, ALERT_RULES)
+    secrets = write(
+        tmp_path,
+        f'[[alerts.rules]]\nname = "acme-errors"\nwebhook_url = "{ALERT_WEBHOOK}"\n',
+        name="secrets.toml",
+    )
+    settings = load_settings(path, environ={"CROSSDOCK_SECRETS_FILE": str(secrets)})
+    acme = settings.alerts.rule("acme-errors")
+    assert acme.webhook_url is not None and acme.webhook_url.get_secret_value() == ALERT_WEBHOOK
+    assert acme.accounts == ["acme"]  # the config file's rule, completed rather than replaced
+    assert settings.alerts.rule("ops").webhook_url is None
+
+    secrets.write_text(f'[[alerts.rules]]\nname = "billing"\nwebhook_url = "{ALERT_WEBHOOK}"\n')
+    assert problems_of(path, {"CROSSDOCK_SECRETS_FILE": str(secrets)}) == [
+        "alerts.rules[0] of the secrets file: no [[alerts.rules]] table of the config file has the name "
+        "'billing' (declared rules: acme-errors, ops)"
+    ]
+
+
+def test_alert_variables_must_name_a_declared_rule_and_a_secret(tmp_path: Path) -> None:
+    path = write(tmp_path, ALERT_RULES)
+    environ = {
+        "CROSSDOCK_ALERTS__RULES__OPZ__WEBHOOK_URL": ALERT_WEBHOOK,
+        "CROSSDOCK_ALERTS__SMTP__HOST": "mail.example.com",
+        "CROSSDOCK_ALERTS__RULES__OPS__WEBHOOK_URL": "ftp://not-a-webhook/sEcReT",
+    }
+    problems = problems_of(path, environ)
+    assert problems == [
+        "CROSSDOCK_ALERTS__RULES__OPZ__WEBHOOK_URL: not the webhook URL of a declared rule "
+        "(CROSSDOCK_ALERTS__RULES__<NAME>__WEBHOOK_URL; declared rules: acme-errors, ops)",
+        "CROSSDOCK_ALERTS__SMTP__HOST: only the SMTP password comes from the environment "
+        "(CROSSDOCK_ALERTS__SMTP__PASSWORD); set the other [alerts.smtp] keys in the config file",
+        "CROSSDOCK_ALERTS__RULES__OPS__WEBHOOK_URL: expected an http(s) URL, e.g. "
+        "'https://hooks.slack.com/services/…' (got '***')",
+    ]
+
+
+def test_alert_rules_are_checked_against_each_other_the_accounts_and_smtp(tmp_path: Path) -> None:
+    no_smtp = ALERT_RULES.replace('[alerts.smtp]\nhost = "127.0.0.1"\nsender = "hub@example.com"\n', "")
+    assert problems_of(write(tmp_path, no_smtp), {}) == [
+        "alerts.rules[0].email_to: sending e-mail needs an [alerts.smtp] table"
+    ]
+    twice = ALERT_RULES.replace('name = "acme-errors"', 'name = "ops"')
+    assert problems_of(write(tmp_path, twice), {}) == ["alerts.rules[1].name: duplicate rule name 'ops'"]
+    stranger = ALERT_RULES.replace('accounts = ["acme"]', 'accounts = ["acme", "globex"]')
+    assert problems_of(write(tmp_path, stranger), {}) == [
+        "alerts.rules[1].accounts[1]: no [[accounts]] table has id 'globex' (acme)"
+    ]
+    wrong = ALERT_RULES.replace('email_to = ["ops@example.com"]', 'email_to = ["ops"]\nmin_severity = "high"')
+    assert problems_of(write(tmp_path, wrong), {}) == [
+        "alerts.rules[0].min_severity: expected one of 'info', 'warning', 'error', 'critical' (got 'high')",
+        "alerts.rules[0].email_to[0]: expected a list of e-mail addresses, e.g. ['ops@example.com'] "
+        "(got 'ops')",
+    ]
+
+
+def test_an_smtp_login_needs_both_username_and_password(tmp_path: Path) -> None:
+    with_user = ALERT_RULES.replace(
+        'sender = "hub@example.com"', 'sender = "hub@example.com"\nusername = "hub"'
+    )
+    assert problems_of(write(tmp_path, with_user), {}) == [
+        "alerts.smtp.password: a username needs a password, from the environment "
+        "(CROSSDOCK_ALERTS__SMTP__PASSWORD) or the secrets file"
+    ]
+    assert problems_of(write(tmp_path, ALERT_RULES), {"CROSSDOCK_ALERTS__SMTP__PASSWORD": "pw-2"}) == [
+        "alerts.smtp.username: a password needs a username"
+    ]
+    settings = load_settings(write(tmp_path, with_user), environ={"CROSSDOCK_ALERTS__SMTP__PASSWORD": "pw-2"})
+    assert settings.alerts.smtp is not None and settings.alerts.smtp.username == "hub"

@@ -18,6 +18,7 @@ from crossdock.connectors.shopify import (  # noqa: F401
 from crossdock.connectors.x12 import input_handlers as x12_input_handlers  # noqa: F401
 from crossdock.connectors.x12 import jobs as x12_jobs  # noqa: F401
 from crossdock.flows import (  # noqa: F401
+    alerts,
     intake,
     order_dispatch,
     order_holds,

@@ -4,6 +4,7 @@ a repeat bumps its count and last-seen time instead of adding a row."""
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -124,6 +125,35 @@ class ExceptionRepository:
             query = query.where(exceptions.c.type == type)
         if account_id is not None:
             query = query.where(exceptions.c.account_id == account_id)
+        return [ExceptionRecord(**row._mapping) for row in self._connection.execute(query)]
+
+    def open_seen_between(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        types: Iterable[str] = (),
+        severities: Iterable[Severity] = (),
+        account_ids: Iterable[str] = (),
+    ) -> builtins.list[ExceptionRecord]:
+        """Open exceptions raised or seen again in [since, until), oldest first; each filter, when given,
+        keeps only the listed values (an account filter leaves out the exceptions of no account)."""
+        query = (
+            sa.select(exceptions)
+            .where(
+                exceptions.c.status == "open",
+                exceptions.c.last_seen_at >= since,
+                exceptions.c.last_seen_at < until,
+            )
+            .order_by(exceptions.c.last_seen_at, exceptions.c.id)
+        )
+        for column, values in (
+            (exceptions.c.type, tuple(types)),
+            (exceptions.c.severity, tuple(severities)),
+            (exceptions.c.account_id, tuple(account_ids)),
+        ):
+            if values:
+                query = query.where(column.in_(values))
         return [ExceptionRecord(**row._mapping) for row in self._connection.execute(query)]
 
     def update_details(self, exception_id: int, details: dict[str, Any]) -> None:

@@ -501,3 +501,26 @@ api_tokens = sa.Table(
     sa.Column("last_used_at", UtcDateTime(), nullable=True),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
+
+# One row per alert message a rule sends on one channel, keyed by where the exceptions it covers start (the
+# channel's cursor when the message was claimed). The job holding a row in 'sending' is the only one that may
+# send it: two jobs never send the same exceptions, and a job run again finds what its first run did.
+alert_deliveries = sa.Table(
+    "alert_deliveries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("rule", sa.String(63), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    # The message covers the exceptions last seen in [seen_from, seen_until).
+    sa.Column("seen_from", UtcDateTime(), nullable=False),
+    sa.Column("seen_until", UtcDateTime(), nullable=False),
+    sa.Column("exception_count", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    # The key of the job that claimed it (the same for every attempt of that job).
+    sa.Column("claimed_by", sa.String(255), nullable=False),
+    sa.Column("claimed_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.UniqueConstraint("rule", "channel", "seen_from"),
+    sa.CheckConstraint("channel IN ('webhook', 'email')", name="channel"),
+    sa.CheckConstraint("status IN ('sending', 'sent', 'failed', 'dropped')", name="status"),
+)

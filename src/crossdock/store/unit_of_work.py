@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from crossdock.store.accounts import AccountRepository
+from crossdock.store.alert_deliveries import AlertDeliveryRepository
 from crossdock.store.api_tokens import ApiTokenRepository
 from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorRepository
@@ -119,6 +120,10 @@ class UnitOfWork:
     @property
     def outbound_calls(self) -> OutboundCallRepository:
         return OutboundCallRepository(self.connection)
+
+    @property
+    def alert_deliveries(self) -> AlertDeliveryRepository:
+        return AlertDeliveryRepository(self.connection)
 
     @property
     def order_events(self) -> OrderEventRepository:
