@@ -118,3 +118,24 @@ def test_read_the_stock_terms_of_a_sku(hub_url: tuple[str, World], page: Any, sc
     assert page.locator('[data-term="available_to_sell"]').inner_text() == "12"
     assert page.locator('[data-term="shopify_available"]').inner_text() == "12"
     page.screenshot(path=screenshots / "sku.png", full_page=True)
+
+
+def test_the_overview_shows_every_flow_and_the_connectors_their_contact(
+    hub_url: tuple[str, World], page: Any, screenshots: Path
+) -> None:
+    url, _ = hub_url
+    log_in(page, url, OPERATOR)
+    page.get_by_role("link", name="Overview").click()
+    page.wait_for_url(f"{url}/")
+    for flow in ("orders", "statuses", "tracking", "inventory", "returns"):
+        assert page.locator(f'[data-flow="{flow}"]').is_visible()
+    assert "Not running yet" in page.locator('[data-flow="returns"]').inner_text()
+    assert page.locator("svg.chart rect").count() == 120  # two bars a minute for an hour
+    page.screenshot(path=screenshots / "overview.png", full_page=True)
+
+    page.get_by_role("link", name="Connectors").click()
+    page.wait_for_url(f"{url}/connectors")
+    shop = page.locator('[data-connector="acme.myshopify.com"]')
+    assert "ok" in shop.inner_text()  # the world's call to it succeeded
+    assert page.locator('[data-connector="east"]').is_visible()
+    page.screenshot(path=screenshots / "connectors.png", full_page=True)

@@ -16,6 +16,7 @@ from crossdock.store.schema import (
     outbound_calls,
     shops,
     warehouse_events,
+    warehouse_orders,
     warehouses,
     x12_outbound_documents,
 )
@@ -107,9 +108,26 @@ def warehouse_contacts(
             )
         ).scalar_one()
         documents = x12_outbound_documents
-        last_upload = connection.execute(
-            sa.select(sa.func.max(documents.c.uploaded_at)).where(documents.c.warehouse_id == warehouse_id)
-        ).scalar_one()
+        # Orders sent count as contact whatever carried them (a connector need not write documents).
+        last_upload = max(
+            (
+                moment
+                for moment in (
+                    connection.execute(
+                        sa.select(sa.func.max(documents.c.uploaded_at)).where(
+                            documents.c.warehouse_id == warehouse_id
+                        )
+                    ).scalar_one(),
+                    connection.execute(
+                        sa.select(sa.func.max(warehouse_orders.c.sent_at)).where(
+                            warehouse_orders.c.warehouse_id == warehouse_id
+                        )
+                    ).scalar_one(),
+                )
+                if moment is not None
+            ),
+            default=None,
+        )
         errors = connection.execute(
             sa.select(sa.func.count()).where(
                 documents.c.warehouse_id == warehouse_id,

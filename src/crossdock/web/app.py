@@ -29,7 +29,15 @@ from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.metrics import HTTP_REQUEST_SECONDS
 from crossdock.store.engine import create_engine
 from crossdock.store.unit_of_work import TransactionalEnqueuer
-from crossdock.web import dashboard, exceptions_api, health, metrics_route, orders_api, stock_api
+from crossdock.web import (
+    dashboard,
+    exceptions_api,
+    flow_health_api,
+    health,
+    metrics_route,
+    orders_api,
+    stock_api,
+)
 from crossdock.web.authentication import LoginRequired, login_redirect_target
 from crossdock.web.metrics_route import ProcessAndDatabaseRegistry
 from crossdock.web.request_context import request_context
@@ -95,6 +103,7 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
     app.include_router(orders_api.router)
     app.include_router(stock_api.router)
     app.include_router(exceptions_api.router)
+    app.include_router(flow_health_api.router)
     app.include_router(dashboard.router)
     return app
 

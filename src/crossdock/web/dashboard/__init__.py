@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from crossdock.web.dashboard import exceptions, login, orders, stock
+from crossdock.web.dashboard import exceptions, login, orders, overview, stock
 
 router = APIRouter(include_in_schema=False)
-for module in (login, orders, exceptions, stock):
+for module in (login, overview, orders, exceptions, stock):
     router.include_router(module.router)
