@@ -14,7 +14,10 @@ CHROMIUM = Path(os.environ.get("CROSSDOCK_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's synchronous API keeps an asyncio loop running in the main thread
+# while it is open, and code that must not run inside a loop (the job engine's start) would see it in every
+# test that follows.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium package"
