@@ -54,9 +54,10 @@ def observe_level(
         # The hub's own push, seen before the push job recorded its answer.
         uow.stock.set_known(shop.id, location_id, inventory_item_id, value, pushed=True)
         return "echo"
-    # Until it is judged, nothing pushes over it (a push queued earlier would otherwise set the hub's figure
-    # back before anyone knew whether it should).
-    uow.stock.hold_at(shop.id, location_id, inventory_item_id, value)
+    # Until it is judged, nothing pushes over it: neither a push queued earlier nor one a recompute (the full
+    # comparison's, another warehouse report's) asks for meanwhile would otherwise be stopped by
+    # changeFromQuantity, which is now this very value.
+    uow.stock.hold_for_judgment(shop.id, location_id, inventory_item_id, value)
     subject = level_subject(shop.domain, location_id, inventory_item_id)
     uow.enqueue(
         JobRequest(
@@ -90,9 +91,10 @@ def verify_level(
         level = uow.stock.level(shop.id, location_id, inventory_item_id)
         assert level is not None
         if level.wanted == value:
-            uow.commit()
-            return "explained (the hub wants the same)"
-        outcome = _discrepancy(uow, settings, shop, level, value, seen_in)
+            outcome = "explained (the hub wants the same)"
+        else:
+            outcome = _discrepancy(uow, settings, shop, level, value, seen_in)
+        uow.stock.judged(shop.id, location_id, inventory_item_id, value)
         uow.commit()
     return outcome
 

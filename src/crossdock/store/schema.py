@@ -467,6 +467,9 @@ shopify_stock_levels = sa.Table(
     sa.Column("pushed_at", UtcDateTime(), nullable=True),
     sa.Column("read_at", UtcDateTime(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    # A value someone else set in Shopify, seen and not judged yet (inventory.verify_level): nothing is pushed
+    # at this level meanwhile, whatever a recompute wants there.
+    sa.Column("judging", sa.Integer, nullable=True),
     # The push takes a shop's due levels oldest change first.
     sa.Index(None, "shop_id", "updated_at"),
 )

@@ -216,9 +216,12 @@ class StockRepository:
         self, *, shop_id: int, location_id: str, inventory_item_id: str, sku: str, wanted: int, reason: str
     ) -> bool:
         """Set what the hub wants at a Shopify location; True when that differs from what Shopify holds as
-        far as the hub knows (a push is due)."""
+        far as the hub knows (a push is due) and no change made there by someone else waits for its judgment
+        (``hold_for_judgment``)."""
         key = _level_key(shop_id, location_id, inventory_item_id)
-        row = self._connection.execute(sa.select(shopify_stock_levels.c.available).where(key)).one_or_none()
+        row = self._connection.execute(
+            sa.select(shopify_stock_levels.c.available, shopify_stock_levels.c.judging).where(key)
+        ).one_or_none()
         if row is None:
             self._connection.execute(
                 sa.insert(shopify_stock_levels).values(
@@ -238,14 +241,16 @@ class StockRepository:
             .where(key)
             .values(wanted=wanted, reason=reason, updated_at=utc_now())
         )
-        return bool(row.available != wanted)
+        return row.judging is None and bool(row.available != wanted)
 
     def due(self, shop_id: int, limit: int = 250) -> builtins.list[ShopLevel]:
-        """Levels whose wanted value Shopify does not hold yet, oldest change first."""
+        """Levels whose wanted value Shopify does not hold yet, oldest change first; never one whose change by
+        someone else waits for its judgment, whatever is wanted there meanwhile."""
         rows = self._connection.execute(
             sa.select(shopify_stock_levels)
             .where(
                 shopify_stock_levels.c.shop_id == shop_id,
+                shopify_stock_levels.c.judging.is_(None),
                 sa.or_(
                     shopify_stock_levels.c.available.is_(None),
                     shopify_stock_levels.c.available != shopify_stock_levels.c.wanted,
@@ -277,12 +282,33 @@ class StockRepository:
         return [_level(row) for row in rows]
 
     def hold_at(self, shop_id: int, location_id: str, inventory_item_id: str, value: int) -> None:
-        """Shopify holds ``value`` and the hub wants it kept there until it has judged the change (nothing is
-        due meanwhile)."""
+        """Shopify holds ``value`` and the hub wants it kept there (nothing is due until something wants
+        another value)."""
         self._connection.execute(
             sa.update(shopify_stock_levels)
             .where(_level_key(shop_id, location_id, inventory_item_id))
             .values(available=value, wanted=value, read_at=utc_now(), updated_at=utc_now())
+        )
+
+    def hold_for_judgment(self, shop_id: int, location_id: str, inventory_item_id: str, value: int) -> None:
+        """Someone else set ``value`` in Shopify: it is kept there until ``judged``. No push is due at the
+        level meanwhile, even when a recompute wants another value: the value is what the hub knows Shopify
+        holds, so a push's ``changeFromQuantity`` would not stop it."""
+        self._connection.execute(
+            sa.update(shopify_stock_levels)
+            .where(_level_key(shop_id, location_id, inventory_item_id))
+            .values(available=value, wanted=value, judging=value, read_at=utc_now(), updated_at=utc_now())
+        )
+
+    def judged(self, shop_id: int, location_id: str, inventory_item_id: str, value: int) -> None:
+        """The change to ``value`` is judged: pushes may resume, unless a later change waits for its own."""
+        self._connection.execute(
+            sa.update(shopify_stock_levels)
+            .where(
+                _level_key(shop_id, location_id, inventory_item_id),
+                shopify_stock_levels.c.judging == value,
+            )
+            .values(judging=None)
         )
 
     def set_known(
