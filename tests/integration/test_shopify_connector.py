@@ -111,7 +111,15 @@ def rows(database_url: str, query: Any) -> list[Any]:
         engine.dispose()
 
 
-TOPICS = ["INVENTORY_LEVELS_UPDATE", "ORDERS_CANCELLED", "ORDERS_CREATE", "ORDERS_PAID", "ORDERS_UPDATED"]
+TOPICS = [
+    "INVENTORY_LEVELS_UPDATE",
+    "ORDERS_CANCELLED",
+    "ORDERS_CREATE",
+    "ORDERS_PAID",
+    "ORDERS_UPDATED",
+    "RETURNS_APPROVE",
+    "RETURNS_REQUEST",
+]
 
 
 def test_connect_records_locations_and_subscribes_once(

@@ -21,8 +21,9 @@ from crossdock.cli import app as cli
 from crossdock.config import Settings, X12PartnerSettings, load_settings
 from crossdock.connectors.x12.codec import build_interchange, write_interchange
 from crossdock.connectors.x12.documents.shipping_advice_945 import write_945
+from crossdock.connectors.x12.documents.warehouse_receipt_944 import write_944
 from crossdock.connectors.x12.model import Party
-from crossdock.domain.warehouse import Shipped
+from crossdock.domain.warehouse import ReturnReceived, Shipped
 from crossdock.jobs.engine import make_client
 from crossdock.sandbox.shopify.api import ShopifySandbox
 from crossdock.sandbox.shopify.app import create_sandbox_app
@@ -190,6 +191,25 @@ class World:
         outbox = self.site.root / "sftp" / "out"
         (outbox / ".945_correction.part").write_bytes(write_interchange(interchange))
         (outbox / ".945_correction.part").rename(outbox / "945_correction.edi")
+
+    def warehouse_sends_944(self, received: ReturnReceived) -> None:
+        """A 944 the 3PL writes by hand (goods its simulation would not receive), into the folder the hub
+        collects."""
+        interchange = build_interchange(
+            sender=Party("ZZ", PARTNER.receiver_id),
+            receiver=Party("ZZ", PARTNER.sender_id),
+            gs_sender=PARTNER.gs_receiver,
+            gs_receiver=PARTNER.gs_sender,
+            version=PARTNER.version,
+            usage="T",
+            interchange_control=900002,
+            group_control=900002,
+            sets=[("944", "RE", write_944(received, partner=PARTNER))],
+            now=received.occurred_at,
+        )
+        outbox = self.site.root / "sftp" / "out"
+        (outbox / ".944_by_hand.part").write_bytes(write_interchange(interchange))
+        (outbox / ".944_by_hand.part").rename(outbox / "944_by_hand.edi")
 
     def at_warehouse(self, key: str) -> Any:
         def check() -> Any:

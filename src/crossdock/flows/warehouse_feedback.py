@@ -1,7 +1,7 @@
 """What the warehouses said, applied to the orders: each journaled warehouse event about an order moves its
 status through the mapping table (``domain.status_mapping``), each shipment is recorded once and becomes one
-Shopify fulfillment, and a refusal (a rejected order, a refused cancellation) becomes an exception that says
-what happened.
+Shopify fulfillment, each return receipt goes to the returns flow (``flows.return_receipts``), and a refusal
+(a rejected order, a refused cancellation) becomes an exception that says what happened.
 
 A connector journals the events of one stored document and applies them in the same transaction
 (``apply_journaled``; the ``warehouse.apply_events`` job does the same for a document journaled earlier).
@@ -15,6 +15,7 @@ from __future__ import annotations
 from crossdock.domain import warehouse as wh
 from crossdock.domain.status_mapping import status_event
 from crossdock.flows.order_progress import UPDATE_TRACKING, apply_status_event, record, request_fulfilment
+from crossdock.flows.return_receipts import apply_return_receipt
 from crossdock.flows.stock_updates import (
     STOCK_EVENTS,
     apply_stock_entry,
@@ -68,6 +69,11 @@ def apply_journaled(uow: UnitOfWork, warehouse: str, inbox_id: int) -> dict[str,
                 _stockouts_after_adjustment(uow, warehouse, event)
             if isinstance(event, wh.StockSnapshot | wh.StockAdjusted | wh.ReceiptPosted):
                 continue
+        if isinstance(event, wh.ReturnReceived):
+            # Names a return by its RMA number, not an order: the returns flow finds the order.
+            apply_return_receipt(uow, record_, entry, inbox_id)
+            applied += 1
+            continue
         key = getattr(event, "order_key", None)
         if not key:
             continue

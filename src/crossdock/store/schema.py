@@ -527,3 +527,44 @@ alert_deliveries = sa.Table(
     sa.CheckConstraint("channel IN ('webhook', 'email')", name="channel"),
     sa.CheckConstraint("status IN ('sending', 'sent', 'failed', 'dropped')", name="status"),
 )
+
+# Customer returns the hub follows, one row per Shopify return: the lines it authorises (``items``, SKUs as
+# the warehouses know them, empty until read from Shopify), the warehouse that shipped them and the RMA number
+# it was told to expect (``rma_key``, unique per warehouse: its receipt names the return by it).
+returns = sa.Table(
+    "returns",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("shop_id", sa.Integer, sa.ForeignKey("shops.id"), nullable=False),
+    sa.Column("order_id", BigId, sa.ForeignKey("orders.id"), nullable=False, index=True),
+    sa.Column("shopify_return_id", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("items", JsonDocument, nullable=True),
+    sa.Column("warehouse_id", sa.Integer, sa.ForeignKey("warehouses.id"), nullable=True),
+    sa.Column("rma_key", sa.String(22), nullable=True),
+    sa.Column("approved_at", UtcDateTime(), nullable=True),
+    sa.Column("authorised_at", UtcDateTime(), nullable=True),
+    sa.Column("received_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.Column("updated_at", UtcDateTime(), nullable=False, default=utc_now),
+    sa.UniqueConstraint("shop_id", "shopify_return_id"),
+    sa.UniqueConstraint("warehouse_id", "rma_key"),
+    sa.CheckConstraint(
+        "status IN ('requested', 'approved', 'authorised', 'received', 'closed')", name="status"
+    ),
+)
+
+# What a warehouse reported receiving against a return, one row per journaled receipt event (a 944): the
+# journal entry makes a receipt applied twice count once.
+return_receipts = sa.Table(
+    "return_receipts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("return_id", BigId, sa.ForeignKey("returns.id"), nullable=False, index=True),
+    sa.Column("journal_id", BigId, sa.ForeignKey("warehouse_events.id"), nullable=False, unique=True),
+    sa.Column("lines", JsonDocument, nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
+)

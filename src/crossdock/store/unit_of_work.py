@@ -21,6 +21,7 @@ from crossdock.store.inbox import InboxRepository
 from crossdock.store.order_events import OrderEventRepository
 from crossdock.store.orders import OrderRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
+from crossdock.store.returns import ReturnRepository
 from crossdock.store.shipments import ShipmentRepository
 from crossdock.store.shops import ShopRepository
 from crossdock.store.sku_mappings import SkuMappingRepository
@@ -172,6 +173,10 @@ class UnitOfWork:
     @property
     def shipments(self) -> ShipmentRepository:
         return ShipmentRepository(self.connection)
+
+    @property
+    def returns(self) -> ReturnRepository:
+        return ReturnRepository(self.connection)
 
     @property
     def sku_mappings(self) -> SkuMappingRepository:

@@ -9,4 +9,7 @@ ORDER_TOPICS = ("orders/create", "orders/updated", "orders/paid", "orders/cancel
 # A level changed in Shopify, by the hub or by anyone else (flows.stock_discrepancies tells them apart).
 INVENTORY_TOPICS = ("inventory_levels/update",)
 
-SUBSCRIBED_TOPICS = ORDER_TOPICS + INVENTORY_TOPICS
+# A customer asked for a return, the merchant approved one (connectors.shopify.return_webhooks).
+RETURN_TOPICS = ("returns/request", "returns/approve")
+
+SUBSCRIBED_TOPICS = ORDER_TOPICS + INVENTORY_TOPICS + RETURN_TOPICS

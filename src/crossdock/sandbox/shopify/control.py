@@ -24,7 +24,12 @@ from crossdock.sandbox.shopify.orders import (
     request_cancellation,
     request_fulfillment,
 )
-from crossdock.sandbox.shopify.returns import ReturnLineRequest, request_return, returnable_quantity
+from crossdock.sandbox.shopify.returns import (
+    ReturnLineRequest,
+    approve_return_request,
+    request_return,
+    returnable_quantity,
+)
 from crossdock.sandbox.shopify.webhooks.delivery import DeliveryFaults
 
 
@@ -226,6 +231,17 @@ def create_control_router(sandbox: ShopifySandbox, access_token: str) -> APIRout
                     )
             returned = request_return(state, order.id, requested)
             events.return_changed(sandbox, returned, "returns/request")
+            return {"id": gid("Return", returned.id), "name": returned.name, "status": returned.status}
+
+        return locked(act)  # type: ignore[no-any-return]
+
+    @router.post("/returns/{return_id:path}/approve")
+    def approve_return(return_id: str) -> dict[str, Any]:
+        """The merchant approves a customer's return request (as returnApproveRequest does in the admin)."""
+
+        def act() -> dict[str, Any]:
+            returned = approve_return_request(state, _number(return_id, "Return"))
+            events.return_changed(sandbox, returned, "returns/approve")
             return {"id": gid("Return", returned.id), "name": returned.name, "status": returned.status}
 
         return locked(act)  # type: ignore[no-any-return]
