@@ -16,6 +16,7 @@ from crossdock.config import ConfigError, Settings, example_config, load_setting
 from crossdock.exceptions_cli import exceptions_app
 from crossdock.logs import configure_logging
 from crossdock.operator_cli import bundles_app, orders_app, skus_app, stock_app
+from crossdock.scenarios_cli import scenarios_app
 
 if TYPE_CHECKING:
     from crossdock.jobs.admin import JobAdmin
@@ -42,6 +43,7 @@ app.add_typer(stock_app, name="stock")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(scenarios_app, name="scenarios")
 
 _state: dict[str, Path | None] = {"config": None}
 

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from crossdock.cli import app
 from crossdock.sandbox.sftp_server import SftpSandboxServer
+from crossdock.scenarios.background_loop import BackgroundLoop
 from crossdock.store.engine import create_engine
 from crossdock.store.unit_of_work import UnitOfWork
 from tests.conftest import write_config
-from tests.support.background_loop import BackgroundLoop
 
 USERNAME = "hub"
 PASSWORD = "cli-s3cret"

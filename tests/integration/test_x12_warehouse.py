@@ -23,11 +23,11 @@ from crossdock.domain.warehouse import WarehouseEvent
 from crossdock.hub import Hub
 from crossdock.sandbox.warehouse import SimulationKnobs
 from crossdock.sandbox.x12_3pl import X12ThreePlSandbox
+from crossdock.scenarios.background_loop import BackgroundLoop
 from crossdock.store.unit_of_work import UnitOfWork
 from tests.conftest import write_config
 from tests.contract.warehouse_contract import WarehouseConnectorContract
 from tests.integration.conftest import ClientSide
-from tests.support.background_loop import BackgroundLoop
 
 T = TypeVar("T")
 

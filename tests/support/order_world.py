@@ -32,12 +32,12 @@ from crossdock.sandbox.shopify.shop_state import ShopInfo, ShopState
 from crossdock.sandbox.shopify.webhooks.delivery import WebhookService
 from crossdock.sandbox.warehouse import SimulationKnobs
 from crossdock.sandbox.x12_3pl import X12ThreePlSandbox
+from crossdock.scenarios.background_loop import BackgroundLoop
 from crossdock.store.engine import create_engine
 from crossdock.store.orders import StoredOrder
 from crossdock.store.unit_of_work import UnitOfWork
 from crossdock.web.app import create_app
 from tests.conftest import write_config
-from tests.support.background_loop import BackgroundLoop
 from tests.support.servers import free_port, serving
 
 T = TypeVar("T")

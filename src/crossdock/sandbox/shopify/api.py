@@ -71,6 +71,8 @@ class ShopifySandbox:
     schema: GraphQLSchema = field(default_factory=sandbox_schema)
     webhooks: WebhookService = field(default_factory=WebhookService)
     bucket: LeakyBucket = field(init=False)
+    # How many calls this shop refused as THROTTLED: its own side of a rehearsal's "never throttled".
+    throttled_answers: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -120,6 +122,7 @@ class ShopifySandbox:
                 "extensions": self._cost(requested, None, now),
             }
         if not self.bucket.try_charge(requested, now):
+            self.throttled_answers += 1
             return self.throttled_status, {
                 "errors": [
                     {

@@ -1,5 +1,5 @@
-"""An event loop in a thread, for tests whose asyncio servers must keep serving while synchronous code (the
-hub's workers, a CLI command) talks to them."""
+"""An event loop in a thread: the X12 3PL sandbox serves SFTP from it while synchronous code (the hub's
+workers, a rehearsal's steps, a test) talks to it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class BackgroundLoop:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="x12 contract loop", daemon=True)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="sandbox loop", daemon=True)
         self._thread.start()
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
