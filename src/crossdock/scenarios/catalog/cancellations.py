@@ -49,3 +49,5 @@ def cancellation_after_pick(stage: Stage, verdict: Verdict) -> None:
     verdict.expect(
         "hub", "the exception stays open (a return candidate)", 1, len(stage.exceptions("cancel_refused"))
     )
+    at_3pl_after = stage.loop.call(lambda: stage.site.simulation.order(order.key)).status
+    verdict.expect("warehouse", "the order's status at the 3PL", "shipped", at_3pl_after)

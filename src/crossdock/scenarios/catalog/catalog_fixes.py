@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crossdock.scenarios.catalog.steps import shopify_shows
 from crossdock.scenarios.registry import scenario
 from crossdock.scenarios.stage import ACCOUNT, Stage
 from crossdock.scenarios.verdict import Verdict
@@ -26,3 +27,4 @@ def unknown_sku_fixed_by_alias(stage: Stage, verdict: Verdict) -> None:
     lines = stage.at_warehouse(key).order.lines
     verdict.expect("warehouse", "SKUs at the 3PL", ["STOVE-1"], [line.sku for line in lines])
     verdict.expect("hub", "unknown_sku exceptions still open", 0, len(stage.exceptions("unknown_sku")))
+    shopify_shows(stage, verdict, placed["id"], "accepted")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossdock.scenarios.catalog.steps import placed_and_accepted
+from crossdock.scenarios.catalog.steps import placed_and_accepted, shopify_shows
 from crossdock.scenarios.registry import scenario
 from crossdock.scenarios.stage import Stage
 from crossdock.scenarios.verdict import Verdict
@@ -57,3 +57,4 @@ def edit_after_preparation(stage: Stage, verdict: Verdict) -> None:
     verdict.expect("warehouse", "940s received (no change sent)", 1, len(stage.files_received("940")))
     lines = stage.loop.call(lambda: stage.site.simulation.order(order.key)).order.lines
     verdict.expect("warehouse", "lines at the 3PL", {"TENT-2P": 1}, {i.sku: i.quantity for i in lines})
+    shopify_shows(stage, verdict, order.gid, "in_preparation")

@@ -66,3 +66,4 @@ def bundle_order(stage: Stage, verdict: Verdict) -> None:
     verdict.expect(
         "shopify", "kit units fulfilled", [2], [item.quantity for item in fulfillments[0].line_items]
     )
+    verdict.expect("hub", "order status", "shipped", stage.status(order.name))

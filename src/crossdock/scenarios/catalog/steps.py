@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crossdock.scenarios.stage import Stage
+from crossdock.scenarios.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,14 @@ def placed_and_accepted(stage: Stage, lines: dict[str, int], **extra: Any) -> Pl
     key = stage.wait_for(lambda: stage.warehouse_keys(name), f"order {name}'s warehouse order")[0]
     stage.at_warehouse(key)
     return Placed(name, gid, key)
+
+
+def shopify_shows(stage: Stage, verdict: Verdict, gid: str, status: str) -> None:
+    """Check the status support sees on the Shopify order (the crossdock.status metafield)."""
+    stage.wait_for(lambda: stage.status_metafield(gid) == status, f"Shopify to show the order {status}")
+    verdict.expect(
+        "shopify", "status shown on the order (crossdock.status)", status, stage.status_metafield(gid)
+    )
 
 
 def shipped_and_fulfilled(stage: Stage, lines: dict[str, int]) -> Placed:

@@ -36,3 +36,4 @@ def shopify_throttling(stage: Stage, verdict: Verdict) -> None:
     )
     verdict.expect("shopify", "calls Shopify answered THROTTLED", 0, stage.shop.throttled_answers)
     verdict.expect("hub", "orders accepted", 5, sum(stage.status(p["name"]) == "accepted" for p in placed))
+    verdict.expect("warehouse", "940s received", 5, len(stage.files_received("940")))

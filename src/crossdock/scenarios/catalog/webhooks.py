@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crossdock.scenarios.catalog.steps import shopify_shows
 from crossdock.scenarios.registry import scenario
 from crossdock.scenarios.stage import SHOP, Stage
 from crossdock.scenarios.verdict import Verdict
@@ -19,6 +20,7 @@ def duplicate_webhooks(stage: Stage, verdict: Verdict) -> None:
     verdict.expect("warehouse", "940s received", 1, len(stage.files_received("940")))
     verdict.expect("hub", "warehouse orders", 1, len(stage.warehouse_keys(placed["name"])))
     verdict.expect("hub", "order status", "accepted", stage.status(placed["name"]))
+    shopify_shows(stage, verdict, placed["id"], "accepted")
 
 
 @scenario(
@@ -41,6 +43,7 @@ def out_of_order_webhooks(stage: Stage, verdict: Verdict) -> None:
         None if stored is None else stored.order.financial_status,
     )
     verdict.expect("hub", "order status", "accepted", stage.status(placed["name"]))
+    shopify_shows(stage, verdict, placed["id"], "accepted")
 
 
 @scenario(
@@ -57,3 +60,4 @@ def missed_webhook(stage: Stage, verdict: Verdict) -> None:
     stage.reaches(placed["name"], "accepted")
     verdict.expect("hub", "order status after the poll", "accepted", stage.status(placed["name"]))
     verdict.expect("warehouse", "940s received", 1, len(stage.files_received("940")))
+    shopify_shows(stage, verdict, placed["id"], "accepted")
