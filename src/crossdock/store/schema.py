@@ -568,3 +568,12 @@ return_receipts = sa.Table(
     sa.Column("received_at", UtcDateTime(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False, default=utc_now),
 )
+
+# Flow health reads the last hour of each flow (crossdock.store.flow_measures): when items completed, what was
+# called.
+sa.Index("ix_warehouse_orders_sent_at", warehouse_orders.c.sent_at)
+sa.Index("ix_shipments_fulfilled_at", shipments.c.fulfilled_at)
+sa.Index("ix_orders_status_published_at", orders.c.status_published_at)
+sa.Index("ix_orders_status", orders.c.status)
+sa.Index("ix_shopify_stock_levels_pushed_at", shopify_stock_levels.c.pushed_at)
+sa.Index("ix_outbound_calls_operation_started_at", outbound_calls.c.operation, outbound_calls.c.started_at)
