@@ -223,6 +223,13 @@ def test_a_dashboard_user_sees_their_account_only(world: tuple[TestClient, World
     assert client.get(f"/exceptions/{w.globex_routing}").status_code == 404
     stock = client.get("/stock").text
     assert "TENT-2P" in stock and "LAMP" not in stock
+    # Search by SKU (an order's line, a SKU's code or title), wildcards taken literally.
+    link = f'href="/orders/{w.acme_order}"'
+    assert link in client.get("/orders", params={"q": "MUG"}).text
+    assert link not in client.get("/orders", params={"q": "M_G"}).text
+    found = client.get("/stock", params={"q": "tent"}).text
+    assert "TENT-2P" in found and "MUG" not in found
+    assert "TENT-2P" not in client.get("/stock", params={"q": "TENT_2P"}).text
     assert client.get("/stock/globex/LAMP").status_code == 404
     assert client.get("/stock/acme/TENT-2P").status_code == 200
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from crossdock.store.like_patterns import LIKE_ESCAPE, escaped_for_like
 from crossdock.store.schema import orders, shops
 
 
@@ -50,11 +51,11 @@ def search_orders(
     text = (text or "").strip()
     if text:
         names = sorted({text, text if text.startswith("#") else f"#{text}"})
-        line_sku = '%"sku": ' + _escaped(_json_string(text)) + "%"
+        line_sku = '%"sku": ' + escaped_for_like(json.dumps(text)) + "%"
         query = query.where(
             sa.or_(
                 orders.c.name.in_(names),
-                sa.cast(orders.c.document, sa.Text).like(line_sku, escape="\\"),
+                sa.cast(orders.c.document, sa.Text).like(line_sku, escape=LIKE_ESCAPE),
             )
         )
     if status:
@@ -62,11 +63,3 @@ def search_orders(
     if account_id is not None:
         query = query.where(orders.c.account_id == account_id)
     return [OrderRow(**row._mapping) for row in connection.execute(query)]
-
-
-def _json_string(text: str) -> str:
-    return json.dumps(text)
-
-
-def _escaped(pattern: str) -> str:
-    return pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from crossdock.store.like_patterns import LIKE_ESCAPE, escaped_for_like
 from crossdock.store.schema import shopify_stock_levels, shops, skus
 
 
@@ -67,9 +68,11 @@ def search_skus(
     )
     text = (text or "").strip()
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = "%" + escaped_for_like(text) + "%"
         query = query.where(
-            sa.or_(skus.c.sku.ilike(pattern, escape="\\"), skus.c.title.ilike(pattern, escape="\\"))
+            sa.or_(
+                skus.c.sku.ilike(pattern, escape=LIKE_ESCAPE), skus.c.title.ilike(pattern, escape=LIKE_ESCAPE)
+            )
         )
     if account_id is not None:
         query = query.where(skus.c.account_id == account_id)
