@@ -324,13 +324,22 @@ def sandbox_shopify(
     ] = False,
     webhook_delay: Annotated[float, typer.Option(help="seconds before every first webhook delivery")] = 0.0,
     webhook_seed: Annotated[int, typer.Option(help="seed of the fault draws, for a reproducible run")] = 0,
+    webhook_workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="webhook deliveries sent at once, as Shopify sends in parallel (default 8)"),
+    ] = None,
 ) -> None:
     """Run a Shopify shop emulator: the Admin GraphQL API 2026-07 with Shopify's validation, query cost,
     throttling and idempotency."""
     from crossdock.sandbox.shopify.app import API_VERSION, create_sandbox_app
     from crossdock.sandbox.shopify.plans import PLANS
     from crossdock.sandbox.shopify.seed import save_state
-    from crossdock.sandbox.shopify.server import DEFAULT_ACCESS_TOKEN, SandboxSettings, build_sandbox
+    from crossdock.sandbox.shopify.server import (
+        DEFAULT_ACCESS_TOKEN,
+        DEFAULT_WEBHOOK_WORKERS,
+        SandboxSettings,
+        build_sandbox,
+    )
     from crossdock.sandbox.shopify.webhooks.delivery import DEFAULT_APP_SECRET, DeliveryFaults
 
     if plan not in PLANS:
@@ -359,6 +368,7 @@ def sandbox_shopify(
             delay_seconds=webhook_delay,
             seed=webhook_seed,
         ),
+        webhook_workers=webhook_workers or DEFAULT_WEBHOOK_WORKERS,
     )
     sandbox = build_sandbox(settings)
     state = sandbox.state

@@ -251,6 +251,32 @@ def test_a_receiver_slower_than_the_timeout_fails_the_attempt(
     assert (second.outcome, second.status_code) == ("delivered", 200)
 
 
+def test_with_several_workers_a_slow_answer_holds_back_only_the_delivery_it_answers(
+    receiver: Receiver,
+) -> None:
+    receiver.slow_requests, receiver.slow_seconds = 1, 1.0
+    parallel = WebhookService(SECRET, workers=4)
+    try:
+        subscribe(parallel, receiver.url)
+        for number in range(6):
+            parallel.emit("orders/create", {"id": number}, SHOP_DOMAIN)
+        arrived = receiver.wait_for(6)
+        # Another delivery finished while the slow one was still being answered: one worker would have
+        # logged the slow one first, then sent the others after it.
+        wait_until(lambda: len(parallel.attempts()) == 6, what="all six deliveries to be logged")
+        first_logged = parallel.attempts()[0]
+        assert first_logged.outcome == "delivered"
+        assert first_logged.webhook_id != arrived[0].webhook_id
+        assert sorted(request.json()["id"] for request in arrived) == list(range(6))
+    finally:
+        parallel.stop()
+
+
+def test_a_webhook_service_needs_a_worker() -> None:
+    with pytest.raises(ValueError, match="at least one delivery worker"):
+        WebhookService(SECRET, workers=0)
+
+
 def test_with_duplicate_rate_one_every_event_arrives_twice_under_the_same_webhook_id(
     service: WebhookService, receiver: Receiver
 ) -> None:
@@ -290,7 +316,7 @@ def test_reordering_shuffles_arrivals_but_delivers_everything(
     for number in emitted:
         service.emit("orders/create", {"id": number}, SHOP_DOMAIN)
     in_order = [request.json()["id"] for request in receiver.wait_for(8)]
-    assert in_order == emitted  # without the fault, the single worker keeps the emitted order
+    assert in_order == emitted  # without the fault, one worker keeps the emitted order
 
     service.faults = DeliveryFaults(reorder=True, reorder_window_seconds=0.3, seed=7)
     for number in emitted:

@@ -24,7 +24,7 @@ from crossdock.jobs.queues import ALL_QUEUES
 from crossdock.jobs.retry import RetryPolicy
 from crossdock.jobs.runtime import JobRuntime, install_runtime
 from crossdock.jobs.schedules import registered_schedules, schedule_tick
-from crossdock.store.engine import is_sqlite
+from crossdock.store.engine import create_job_system_engine, is_sqlite
 from crossdock.store.executors import ProcessIdentity
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
@@ -52,7 +52,11 @@ def default_retry_policy(settings: Settings) -> RetryPolicy:
 
 
 def make_client(settings: Settings) -> DBOSClient:
-    return DBOSClient(system_database_url=settings.database.url, application_name=APPLICATION_NAME)
+    system_engine = create_job_system_engine(settings.database.url, pool_size=5)
+    if system_engine is None:
+        return DBOSClient(system_database_url=settings.database.url, application_name=APPLICATION_NAME)
+    # A client does not dispose of an engine it was given: the engine goes with the client's last reference.
+    return DBOSClient(system_database_engine=system_engine, application_name=APPLICATION_NAME)
 
 
 def migrate_job_tables(settings: Settings) -> None:
@@ -88,6 +92,7 @@ class JobEngine:
         self._heartbeat_thread: threading.Thread | None = None
         self._heartbeat_ok = False
         self._running = False
+        self._system_engine: sa.Engine | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -104,7 +109,11 @@ class JobEngine:
             "log_level": self._settings.log.level.upper(),
             "scheduler_polling_interval_sec": 5.0,
         }
-        if not is_sqlite(self._settings.database.url):
+        if is_sqlite(self._settings.database.url):
+            # Its writes queue with the hub's own for the file's write lock (store/sqlite_write_lock.py).
+            self._system_engine = create_job_system_engine(self._settings.database.url)
+            config["system_database_engine"] = self._system_engine
+        else:
             config["sys_db_pool_size"] = 20
         # Launching resumes this executor's unfinished jobs at once: what they need must be in place before.
         self._client = make_client(self._settings)
@@ -158,6 +167,8 @@ class JobEngine:
         DBOS.destroy(workflow_completion_timeout_sec=5)
         if self._client is not None:
             self._client.destroy()
+        if self._system_engine is not None:
+            self._system_engine.dispose()
         install_runtime(None)
         assert self.executor_id is not None
         with UnitOfWork(self._engine) as uow:

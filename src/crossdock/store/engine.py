@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from crossdock.store.sqlite_write_lock import release_with_transaction, take_before_writing, write_lock_for
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -41,6 +43,8 @@ def _create_sqlite_engine(url: str) -> Engine:
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    write_lock = write_lock_for(str(path.resolve()), SQLITE_BUSY_TIMEOUT_MS / 1000)
+    release_with_transaction(engine, write_lock)
 
     @sa.event.listens_for(engine, "connect")
     def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -56,6 +60,36 @@ def _create_sqlite_engine(url: str) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _begin_immediate(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        write_lock.acquire(connection.connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            write_lock.release(connection.connection)
+            raise
+
+    return engine
+
+
+def create_job_system_engine(url: str, *, pool_size: int = 20) -> Engine | None:
+    """The engine the job engine (DBOS) keeps its tables with, for a SQLite file: made as DBOS makes its own
+    (pysqlite opens an IMMEDIATE transaction before the first write; reads run outside one), but queueing for
+    the file's in-process write lock with the hub's own engines. None for PostgreSQL, where DBOS makes its own
+    engine and the server queues writers itself."""
+    if not is_sqlite(url):
+        return None
+    path = sqlite_path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=pool_size, max_overflow=0
+    )
+    write_lock = write_lock_for(str(path.resolve()), SQLITE_BUSY_TIMEOUT_MS / 1000)
+    release_with_transaction(engine, write_lock)
+    take_before_writing(engine, write_lock)
+
+    @sa.event.listens_for(engine, "connect")
+    def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = "IMMEDIATE"
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     return engine

@@ -19,8 +19,10 @@ deliveries to it).
 Every attempt of one delivery — and a deliberate duplicate of it — carries the same ``X-Shopify-Webhook-Id``;
 every delivery of one event carries the same ``X-Shopify-Event-Id``.
 
-One worker thread sends, in due-time order, one request at a time: a receiver that hangs until the timeout
-holds back the deliveries due behind it, which Shopify (sending in parallel) would not do.
+``workers`` threads send, each one request at a time, taking deliveries in due-time order. Shopify sends in
+parallel, so deliveries due together may arrive in any order, and a receiver that hangs holds back only the
+worker it holds. One worker (the default, for tests that read the log in sequence) sends strictly in
+due-time order, and a receiver that hangs until the timeout holds back every delivery due behind it.
 """
 
 from __future__ import annotations
@@ -161,7 +163,10 @@ class WebhookService:
         faults: DeliveryFaults | None = None,
         remove_after_given_up: int | None = None,
         clock: Callable[[], datetime] = wall_clock,
+        workers: int = 1,
     ) -> None:
+        if workers < 1:
+            raise ValueError("a webhook service needs at least one delivery worker")
         self.app_secret = app_secret
         self.faults = faults or DeliveryFaults()
         self.remove_after_given_up = remove_after_given_up
@@ -173,7 +178,8 @@ class WebhookService:
         self._given_up_in_a_row: dict[int, int] = {}
         self._in_flight = 0
         self._condition = threading.Condition()
-        self._worker: threading.Thread | None = None
+        self._worker_count = workers
+        self._workers: list[threading.Thread] = []
         self._stopped = False
 
     # -- the caller's side ----------------------------------------------------------------------------
@@ -204,7 +210,7 @@ class WebhookService:
                 if faults.rng.random() < faults.duplicate_rate:
                     # Queued after the original (same due time, later sequence): a second copy, same id.
                     self._push(_Job(due, next(self._sequence), delivery, attempt=1, is_duplicate=True))
-            self._start_worker()
+            self._start_workers()
             self._condition.notify_all()
         return deliveries
 
@@ -226,9 +232,10 @@ class WebhookService:
         with self._condition:
             self._stopped = True
             self._condition.notify_all()
-            worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+            workers = list(self._workers)
+        deadline = time.monotonic() + timeout
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
     # -- building deliveries --------------------------------------------------------------------------
 
@@ -281,10 +288,14 @@ class WebhookService:
     def _push(self, job: _Job) -> None:
         heapq.heappush(self._queue, job)
 
-    def _start_worker(self) -> None:
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, name="sandbox-webhook-delivery", daemon=True)
-            self._worker.start()
+    def _start_workers(self) -> None:
+        if not self._workers:
+            for number in range(self._worker_count):
+                worker = threading.Thread(
+                    target=self._work, name=f"sandbox-webhook-delivery-{number}", daemon=True
+                )
+                self._workers.append(worker)
+                worker.start()
 
     def _next_due_job(self) -> _Job | None:
         """Wait for the earliest job to fall due; None once stopped."""
