@@ -23,6 +23,10 @@ from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 @job(RECOMPUTE, queue=INVENTORY)
 def recompute_available(ctx: JobContext, account_id: str, sku: str) -> dict[str, int]:
     settings = ctx.settings()
+    # Cleared and committed before stock is read: a change committed after this asks for another job.
+    with ctx.unit_of_work() as uow:
+        uow.recompute_requests.begin(account_id, sku)
+        uow.commit()
     with ctx.unit_of_work() as uow:
         wanted, due_shops = recompute(uow, settings, account_id, sku)
         enqueue_pushes(uow, due_shops)

@@ -14,7 +14,6 @@ from datetime import datetime
 
 from crossdock.domain import warehouse as wh
 from crossdock.domain.inventory import apply_delta, apply_snapshot
-from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.store.warehouse_events import JournalEntry
 from crossdock.store.warehouses import WarehouseRecord
@@ -71,15 +70,17 @@ def apply_stock_entry(uow: UnitOfWork, warehouse: WarehouseRecord, entry: Journa
 
 
 def enqueue_recompute(uow: UnitOfWork, account_id: str, skus: Iterable[str], cause: str) -> None:
-    """Have these SKUs' available-to-sell recomputed once the caller's transaction commits."""
-    moment = f"{utc_now().timestamp():.6f}"
-    for sku in sorted(set(skus)):
+    """Have these SKUs' available-to-sell recomputed once the caller's transaction commits: by the job that
+    waits for one already, or by a new one (``store/recompute_requests.py``). Under load, a SKU's changes
+    came faster than its jobs ran (one at a time per SKU) and jobs queued up by the hundred, each recomputing
+    what the one before it had."""
+    for asked in uow.recompute_requests.ask(account_id, skus, cause):
         uow.enqueue(
             JobRequest(
                 job=RECOMPUTE,
-                key=f"recompute-{account_id}-{sku}-{cause}-{moment}",
-                args={"account_id": account_id, "sku": sku},
-                partition=f"{account_id}:{sku}",
+                key=f"recompute-{account_id}-{asked.sku}-{asked.generation}",
+                args={"account_id": account_id, "sku": asked.sku},
+                partition=f"{account_id}:{asked.sku}",
             )
         )
 

@@ -451,6 +451,20 @@ stock_reservations = sa.Table(
     sa.Index(None, "warehouse_id", "sku"),
 )
 
+# Whether a recompute of a SKU's available-to-sell (inventory.recompute) is asked for and not yet begun:
+# changes made while one waits ride on it instead of queueing a job each. ``generation`` counts the jobs asked
+# for, and names the next one.
+stock_recompute_requests = sa.Table(
+    "stock_recompute_requests",
+    metadata,
+    sa.Column("account_id", sa.String(63), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("sku", sa.String(255), primary_key=True),
+    sa.Column("pending", sa.Boolean, nullable=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("cause", sa.String(255), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+)
+
 # The available quantity the hub last set (or read) at each Shopify location for each inventory item: what a
 # push compares against (changeFromQuantity), and how the echo of the hub's own write is recognised.
 shopify_stock_levels = sa.Table(

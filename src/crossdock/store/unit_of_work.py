@@ -21,6 +21,7 @@ from crossdock.store.inbox import InboxRepository
 from crossdock.store.order_events import OrderEventRepository
 from crossdock.store.orders import OrderRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
+from crossdock.store.recompute_requests import RecomputeRequestRepository
 from crossdock.store.returns import ReturnRepository
 from crossdock.store.shipments import ShipmentRepository
 from crossdock.store.shops import ShopRepository
@@ -185,6 +186,10 @@ class UnitOfWork:
     @property
     def stock(self) -> StockRepository:
         return StockRepository(self.connection)
+
+    @property
+    def recompute_requests(self) -> RecomputeRequestRepository:
+        return RecomputeRequestRepository(self.connection)
 
     @property
     def users(self) -> UserRepository:
