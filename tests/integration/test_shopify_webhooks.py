@@ -551,6 +551,8 @@ def test_intake_counts_as_busy_only_once_inputs_queue_up_behind_a_commit() -> No
     assert not activity.busy()
     activity.note_batch(1)  # one input a commit: the writer keeps up
     assert not activity.busy()
+    activity.note_batch(3)  # an order's webhooks arriving together: ordinary traffic
+    assert not activity.busy()
     activity.note_batch(12)
     assert activity.busy()
 
