@@ -81,11 +81,24 @@ def test_progress_may_skip_steps_and_late_news_changes_nothing() -> None:
     assert transition(shipped, ShipmentRecorded(complete=False)) == shipped
 
 
-def test_nothing_happens_at_a_warehouse_before_the_order_is_sent() -> None:
+def test_nothing_happens_at_a_warehouse_before_the_order_is_routed_to_it() -> None:
     with pytest.raises(TransitionRefused, match="not been sent"):
         run([Validated(), WarehouseAccepted()])
+    with pytest.raises(TransitionRefused, match="not been sent"):
+        run([Validated(), ShipmentRecorded(complete=True)])
     with pytest.raises(TransitionRefused, match="not been routed"):
         run([Validated(), Dispatched()])
+
+
+def test_warehouse_news_that_comes_before_the_sending_is_recorded_is_taken() -> None:
+    """The warehouse can answer before the hub has recorded the upload: its news is not lost, and the
+    sending recorded afterwards changes nothing."""
+    routed = run([Validated(), Routed("east")])
+    shipped = transition(transition(routed, WarehouseAccepted()), ShipmentRecorded(complete=True))
+    assert shipped == OrderState("shipped")
+    assert transition(shipped, Dispatched()) == shipped
+    assert transition(routed, PreparationStarted()) == OrderState("in_preparation")
+    assert transition(routed, WarehouseRejected("no stock")) == OrderState("rejected")
 
 
 def test_holds_stop_dispatch_until_every_reason_is_released() -> None:
