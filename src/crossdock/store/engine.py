@@ -14,7 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from crossdock.store.sqlite_write_lock import release_with_transaction, take_before_writing, write_lock_for
+from crossdock.store.sqlite_write_lock import (
+    SqliteWriteLock,
+    release_with_transaction,
+    take_before_writing,
+    write_lock_for,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -39,12 +44,18 @@ def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> En
     return sa.create_engine(url, pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=pool_size * 2)
 
 
-def _create_sqlite_engine(url: str) -> Engine:
+def _sqlite_engine_with_write_lock(url: str, **pool: int) -> tuple[Engine, SqliteWriteLock]:
+    """An engine on the SQLite file (its folder made), whose transactions give back the file's write lock."""
     path = sqlite_path(url)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
     write_lock = write_lock_for(str(path.resolve()), SQLITE_BUSY_TIMEOUT_MS / 1000)
     release_with_transaction(engine, write_lock)
+    return engine, write_lock
+
+
+def _create_sqlite_engine(url: str) -> Engine:
+    engine, write_lock = _sqlite_engine_with_write_lock(url)
 
     @sa.event.listens_for(engine, "connect")
     def _configure_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -77,13 +88,7 @@ def create_job_system_engine(url: str, *, pool_size: int = 20) -> Engine | None:
     engine and the server queues writers itself."""
     if not is_sqlite(url):
         return None
-    path = sqlite_path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=pool_size, max_overflow=0
-    )
-    write_lock = write_lock_for(str(path.resolve()), SQLITE_BUSY_TIMEOUT_MS / 1000)
-    release_with_transaction(engine, write_lock)
+    engine, write_lock = _sqlite_engine_with_write_lock(url, pool_size=pool_size, max_overflow=0)
     take_before_writing(engine, write_lock)
 
     @sa.event.listens_for(engine, "connect")

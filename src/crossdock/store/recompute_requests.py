@@ -36,7 +36,7 @@ class RecomputeRequestRepository:
         now = utc_now()
         asked: list[RecomputeAsked] = []
         for sku in sorted(set(skus)):  # one order of row locks for every asker
-            key = (requests.c.account_id == account_id) & (requests.c.sku == sku)
+            key = _row(account_id, sku)
             inserted = self._connection.execute(
                 insert_ignoring_conflicts(self._connection, requests)
                 .values(
@@ -62,8 +62,8 @@ class RecomputeRequestRepository:
 
     def begin(self, account_id: str, sku: str) -> None:
         """The recompute of ``sku`` begins: a change from now on asks for another."""
-        self._connection.execute(
-            requests.update()
-            .where((requests.c.account_id == account_id) & (requests.c.sku == sku))
-            .values(pending=False)
-        )
+        self._connection.execute(requests.update().where(_row(account_id, sku)).values(pending=False))
+
+
+def _row(account_id: str, sku: str) -> sa.ColumnElement[bool]:
+    return (requests.c.account_id == account_id) & (requests.c.sku == sku)
