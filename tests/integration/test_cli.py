@@ -24,6 +24,7 @@ from crossdock.store.unit_of_work import JobRequest
 from tests.integration.conftest import ClientSide
 from tests.support.processes import WorkerProcess, hub_command_environment
 from tests.support.sample_jobs import labels
+from tests.support.servers import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -147,12 +148,6 @@ def test_migrate_brings_the_database_to_the_latest_revision(
 
 
 # -- crossdock run, with no configuration at all --------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

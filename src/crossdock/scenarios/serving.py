@@ -3,20 +3,49 @@ the Shopify sandbox of a rehearsal (and the tests that speak real HTTP)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+# Ports handed out by this process, so two calls made before either port is listened on differ.
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port of 127.0.0.1 nothing listens on, taken below the kernel's ephemeral range.
+
+    Why not bind port 0: that draws from the ephemeral range, from which the kernel also picks the local port
+    of every outgoing connection, so between this call and the server's bind a client socket (to PostgreSQL,
+    to a sandbox) could take it -- CI once lost a test to exactly that ("the server did not start")."""
+    low, _high = _ephemeral_range()
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates:
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @contextmanager
