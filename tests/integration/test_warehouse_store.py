@@ -4,7 +4,7 @@ the suite runs on."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,10 +12,13 @@ import sqlalchemy as sa
 
 from crossdock.domain.warehouse import Parcel, Shipped, ShippedLine, SourceDocument, StockAdjusted
 from crossdock.store.engine import create_engine
+from crossdock.store.job_flags import lower_flag
 from crossdock.store.migrate import upgrade_to_head
-from crossdock.store.unit_of_work import UnitOfWork
-from crossdock.store.warehouses import DeclaredWarehouse
+from crossdock.store.schema import warehouses
+from crossdock.store.unit_of_work import JobRequest, UnitOfWork
+from crossdock.store.warehouses import DeclaredWarehouse, sending
 from crossdock.store.x12_documents import ControlNumbers
+from tests.support.enqueuers import RecordingEnqueuer
 
 EAST = DeclaredWarehouse(code="east", name="East 3PL", connector="x12", account_ids=("acme",))
 
@@ -155,17 +158,50 @@ def test_journal_keeps_events_in_order_and_a_document_read_twice_adds_nothing(en
         assert uow.warehouse_events.list(wid, kind="StockAdjusted")[0].event == adjusted
 
 
+def _sending_request(warehouse: int) -> Callable[[], JobRequest]:
+    return lambda: JobRequest(job="orders.send_pending", key=f"send-{warehouse}", partition="east")
+
+
+def _wake_sending(engine: sa.Engine, warehouse: int, *, commit: bool = True) -> list[str]:
+    with UnitOfWork(engine, RecordingEnqueuer()) as uow:
+        uow.wake(sending(warehouse, _sending_request(warehouse)))
+        uow.wake(sending(warehouse, _sending_request(warehouse)))  # twice in one transaction
+        if not commit:
+            uow.rollback()
+            return []
+        return uow.commit()
+
+
+def _job_starts(engine: sa.Engine, warehouse: int) -> None:
+    with UnitOfWork(engine) as uow:
+        uow.warehouses.clear_dispatch_request(warehouse)
+        uow.commit()
+
+
 def test_the_sending_flag_asks_for_one_job_until_the_job_starts(engine: sa.Engine) -> None:
     east = warehouse_id(engine)
-    with UnitOfWork(engine) as uow:
-        first = uow.warehouses.request_dispatch(east)
-        again = uow.warehouses.request_dispatch(east)
-        uow.commit()
-    with UnitOfWork(engine) as uow:
-        uow.warehouses.clear_dispatch_request(east)  # the job starts
-        uow.commit()
-    with UnitOfWork(engine) as uow:
-        after_the_start = uow.warehouses.request_dispatch(east)
-        unknown = uow.warehouses.request_dispatch(east + 1000)
-        uow.rollback()
-    assert (first, again, after_the_start, unknown) == (True, False, True, False)
+    first = _wake_sending(engine, east)
+    again = _wake_sending(engine, east)
+    _job_starts(engine, east)
+    _wake_sending(engine, east, commit=False)  # work rolled back wakes nothing
+    after_the_start = _wake_sending(engine, east)
+    unknown = _wake_sending(engine, east + 1000)
+    assert (first, again, after_the_start, unknown) == (["orders.send_pending:send-1"], [], first, [])
+
+
+def test_a_transaction_adding_work_does_not_hold_the_flags_row_on_postgresql(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: there the flag is read inside it")
+    east = warehouse_id(engine)
+    enqueuer = RecordingEnqueuer()
+    with UnitOfWork(engine, enqueuer) as adding:
+        adding.accounts.ensure([("initech", "Initech")])  # work of its own, uncommitted
+        adding.wake(sending(east, _sending_request(east)))
+        # The sending job starts meanwhile: lowering the flag does not wait for the open transaction.
+        with engine.begin() as job_start:
+            job_start.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+            lower_flag(job_start, warehouses, east, warehouses.c.dispatch_pending)
+        assert enqueuer.calls == []  # nothing is read before the work commits
+        woken = adding.commit()
+    # The flag found lowered after the commit: this transaction's work gets a job of its own.
+    assert woken == ["orders.send_pending:send-1"]

@@ -38,6 +38,7 @@ from crossdock.store.orders import StoredOrder
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.store.warehouse_orders import CANCELLED, PENDING, StoredWarehouseOrder
+from crossdock.store.warehouses import sending
 
 ADVANCE = "orders.advance"
 DISPATCH = "orders.dispatch"
@@ -239,7 +240,7 @@ def place(
         # already counts them) until the warehouse ships or cancels them.
         reserved = reserve(uow, row_id, utc_now())
         enqueue_recompute(uow, stored.account_id, reserved, f"routed-{row_id}")
-        _request_sending(uow, warehouse.id, assignment.warehouse)
+        request_sending(uow, warehouse.id, assignment.warehouse)
     return f"routed to {', '.join(a.warehouse for a in decision.assignments)}"
 
 
@@ -414,18 +415,19 @@ def dispatch(ctx: JobContext, warehouse_order_id: int, action: str) -> str:
     return sent.summary
 
 
-def _request_sending(uow: UnitOfWork, warehouse_id: int, warehouse: str) -> None:
+def request_sending(uow: UnitOfWork, warehouse_id: int, warehouse: str) -> None:
     """A new order waits to be sent: one sending job per warehouse at a time takes every order routed
     meanwhile."""
-    if uow.warehouses.request_dispatch(warehouse_id):
-        uow.enqueue(
-            JobRequest(
-                job=SEND_PENDING,
-                key=f"send-pending-{warehouse_id}-{utc_now().timestamp():.6f}",
-                args={"warehouse": warehouse},
-                partition=warehouse,
-            )
+
+    def request() -> JobRequest:
+        return JobRequest(
+            job=SEND_PENDING,
+            key=f"send-pending-{warehouse_id}-{utc_now().timestamp():.6f}",
+            args={"warehouse": warehouse},
+            partition=warehouse,
         )
+
+    uow.wake(sending(warehouse_id, request))
 
 
 @job(SEND_PENDING, queue=WAREHOUSE_CALLS)
@@ -511,10 +513,8 @@ def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sen
 def _record_dispatches(
     ctx: JobContext, dispatched: list[tuple[StoredWarehouseOrder, Sent]], action: str
 ) -> None:
-    """Record what dispatches did, one transaction per order: each locks its order, then (publishing its new
-    status) its shop's row, in the order every other transaction on an order takes them. One transaction for
-    many orders would hold the shop's row while waiting for the next order, which an order's own job holds
-    while waiting for the shop's row: a deadlock on PostgreSQL."""
+    """Record what dispatches did, one transaction per order, each locking its order first as every other
+    transaction on an order does."""
     for placed, sent in dispatched:
         with ctx.unit_of_work() as uow:
             _record_dispatch(uow, placed, action, sent)

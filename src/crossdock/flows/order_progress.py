@@ -8,11 +8,12 @@ does not expect, such as a shipment for an order the hub had cancelled).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crossdock.domain.order_status import OrderEvent, OrderState, TransitionRefused, transition
 from crossdock.store.orders import StoredOrder
-from crossdock.store.shops import ShopRecord
+from crossdock.store.shops import ShopRecord, fulfilling, status_publishing
 from crossdock.store.types import utc_now
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 
@@ -65,35 +66,42 @@ def apply_status_event(
     if new.status != stored.state.status:
         shop = uow.shops.by_id(stored.shop_id)
         assert shop is not None, "an order's shop row is never removed"
-        # One publishing job per shop at a time takes every order whose status changed meanwhile: support
-        # sees statuses within seconds, and Shopify gets a few batched calls instead of one per change.
-        if uow.shops.request_status_publish(shop.id):
-            # A partition of its own: statuses and fulfillments are published side by side, never one
-            # waiting for the other's batch (the shop's rate budget paces both all the same).
-            _enqueue_shop_job(
-                uow, PUBLISH_ORDER_STATUSES, "publish-statuses", shop, partition_suffix="/statuses"
-            )
+        request_status_publish(uow, shop)
     return new
+
+
+def request_status_publish(uow: UnitOfWork, shop: ShopRecord) -> None:
+    """An order of the shop changed status: one publishing job per shop at a time takes every order whose
+    status changed meanwhile, so support sees statuses within seconds and Shopify gets a few batched calls
+    instead of one per change."""
+    # A partition of its own: statuses and fulfillments are published side by side, never one waiting for
+    # the other's batch (the shop's rate budget paces both all the same).
+    uow.wake(
+        status_publishing(
+            shop.id,
+            _shop_job(PUBLISH_ORDER_STATUSES, "publish-statuses", shop, partition_suffix="/statuses"),
+        )
+    )
 
 
 def request_fulfilment(uow: UnitOfWork, shop: ShopRecord) -> None:
     """A shipment of the shop waits for its Shopify fulfillment: one fulfilling job per shop at a time takes
     every shipment recorded meanwhile."""
-    if uow.shops.request_fulfilment(shop.id):
-        _enqueue_shop_job(uow, FULFIL_SHIPMENTS, "fulfil-shipments", shop)
+    uow.wake(fulfilling(shop.id, _shop_job(FULFIL_SHIPMENTS, "fulfil-shipments", shop)))
 
 
-def _enqueue_shop_job(
-    uow: UnitOfWork, job: str, key_prefix: str, shop: ShopRecord, *, partition_suffix: str = ""
-) -> None:
-    uow.enqueue(
-        JobRequest(
+def _shop_job(
+    job: str, key_prefix: str, shop: ShopRecord, *, partition_suffix: str = ""
+) -> Callable[[], JobRequest]:
+    def request() -> JobRequest:
+        return JobRequest(
             job=job,
             key=f"{key_prefix}-{shop.id}-{utc_now().timestamp():.6f}",
             args={"shop_domain": shop.domain},
             partition=shop.domain + partition_suffix,
         )
-    )
+
+    return request
 
 
 def record(

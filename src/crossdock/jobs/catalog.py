@@ -29,6 +29,7 @@ from crossdock.flows import (  # noqa: F401
     stock_comparison,
     stock_discrepancies,
     stock_levels,
+    wake_sweep,
     warehouse_feedback,
 )
 from crossdock.jobs import builtin, runner, schedules  # noqa: F401

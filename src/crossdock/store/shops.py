@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from crossdock.store.job_flags import lower_flag, raise_flag
+from crossdock.store.job_flags import FlaggedJob, lower_flag
 from crossdock.store.schema import shop_locations, shops
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
+
+if TYPE_CHECKING:
+    from crossdock.store.unit_of_work import JobRequest
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,12 @@ class ShopRepository:
         ).one_or_none()
         return None if row is None else ShopRecord(**row._mapping)
 
+    def all(self) -> list[ShopRecord]:
+        rows = self._connection.execute(
+            sa.select(shops.c.id, shops.c.account_id, shops.c.domain, shops.c.name).order_by(shops.c.id)
+        )
+        return [ShopRecord(**row._mapping) for row in rows]
+
     def by_id(self, shop_id: int) -> ShopRecord | None:
         row = self._connection.execute(
             sa.select(shops.c.id, shops.c.account_id, shops.c.domain, shops.c.name).where(
@@ -100,26 +109,23 @@ class ShopRepository:
         )
         return [ShopRecord(**row._mapping) for row in rows]
 
-    def request_status_publish(self, shop_id: int) -> bool:
-        """Mark that the shop has order statuses to publish; True when no publishing job was queued yet
-        (the caller enqueues one), False when the queued one will take this change too."""
-        return self._raise_flag(shop_id, shops.c.status_publish_pending)
-
     def clear_status_publish(self, shop_id: int) -> None:
         """A publishing job starts: changes from now on need a job of their own."""
         self._lower_flag(shop_id, shops.c.status_publish_pending)
-
-    def request_fulfilment(self, shop_id: int) -> bool:
-        """Mark that the shop has shipments to fulfil in Shopify; True when no fulfilling job was queued yet
-        (the caller enqueues one), False when the queued one will take this shipment too."""
-        return self._raise_flag(shop_id, shops.c.fulfil_pending)
 
     def clear_fulfilment_request(self, shop_id: int) -> None:
         """A fulfilling job starts: shipments recorded from now on need a job of their own."""
         self._lower_flag(shop_id, shops.c.fulfil_pending)
 
-    def _raise_flag(self, shop_id: int, flag: sa.Column[bool]) -> bool:
-        return raise_flag(self._connection, shops, shop_id, flag)
-
     def _lower_flag(self, shop_id: int, flag: sa.Column[bool]) -> None:
         lower_flag(self._connection, shops, shop_id, flag)
+
+
+def status_publishing(shop_id: int, request: Callable[[], JobRequest]) -> FlaggedJob:
+    """The job publishing the shop's changed order statuses (``UnitOfWork.wake`` it after a change)."""
+    return FlaggedJob(shops, shops.c.status_publish_pending, shop_id, request)
+
+
+def fulfilling(shop_id: int, request: Callable[[], JobRequest]) -> FlaggedJob:
+    """The job creating the Shopify fulfillments of the shop's recorded shipments."""
+    return FlaggedJob(shops, shops.c.fulfil_pending, shop_id, request)

@@ -18,6 +18,7 @@ from crossdock.store.api_tokens import ApiTokenRepository
 from crossdock.store.exceptions import ExceptionRepository
 from crossdock.store.executors import ExecutorRepository
 from crossdock.store.inbox import InboxRepository
+from crossdock.store.job_flags import FlaggedJob, raise_if_lowered
 from crossdock.store.order_events import OrderEventRepository
 from crossdock.store.orders import OrderRepository
 from crossdock.store.outbound_calls import OutboundCallRepository
@@ -60,11 +61,16 @@ class UnitOfWork:
         self._connection: sa.Connection | None = None
         self._transaction: sa.RootTransaction | None = None
         self._pending_jobs: list[str] = []
+        self._wake_after_commit: dict[tuple[str, str, int], FlaggedJob] = {}
+        # SQLite runs one writing transaction at a time: a flag read inside this one cannot change before
+        # it commits (see store/job_flags.py).
+        self._writers_serialized = engine.dialect.name == "sqlite"
 
     def __enter__(self) -> UnitOfWork:
         self._connection = self._engine.connect()
         self._transaction = self._connection.begin()
         self._pending_jobs = []
+        self._wake_after_commit = {}
         return self
 
     def __exit__(
@@ -89,16 +95,39 @@ class UnitOfWork:
         return self._connection
 
     def commit(self) -> list[str]:
-        """Commit; returns the ids of the jobs this transaction enqueued."""
+        """Commit, then wake the flagged jobs this transaction gave work to; returns the ids of the jobs
+        enqueued."""
         assert self._transaction is not None
         self._transaction.commit()
         committed, self._pending_jobs = self._pending_jobs, []
+        waking, self._wake_after_commit = self._wake_after_commit, {}
+        # One short transaction per flag, in one order of rows for every process.
+        for identity in sorted(waking):
+            with self.connection.begin():
+                woken = self._raise_and_enqueue(waking[identity])
+            committed.extend(woken)
         return committed
 
     def rollback(self) -> None:
         assert self._transaction is not None
         self._transaction.rollback()
         self._pending_jobs = []
+        self._wake_after_commit = {}
+
+    def wake(self, flagged: FlaggedJob) -> None:
+        """This transaction gives work to ``flagged``'s job: make sure one is queued to take it, once the
+        work is committed (store/job_flags.py says why not before)."""
+        if self._writers_serialized:
+            self._pending_jobs.extend(self._raise_and_enqueue(flagged))
+        else:
+            self._wake_after_commit.setdefault(flagged.identity, flagged)
+
+    def _raise_and_enqueue(self, flagged: FlaggedJob) -> list[str]:
+        if not raise_if_lowered(self.connection, flagged):
+            return []
+        if self._enqueuer is None:
+            raise RuntimeError("this unit of work was opened without a job engine")
+        return [self._enqueuer.enqueue(self.connection, flagged.request())]
 
     def enqueue(self, request: JobRequest) -> str:
         if self._enqueuer is None:

@@ -3,15 +3,19 @@ one serves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from crossdock.store.job_flags import lower_flag, raise_flag
+from crossdock.store.job_flags import FlaggedJob, lower_flag
 from crossdock.store.schema import account_warehouses, warehouses
 from crossdock.store.types import utc_now
 from crossdock.store.upsert import insert_ignoring_conflicts
+
+if TYPE_CHECKING:
+    from crossdock.store.unit_of_work import JobRequest
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,6 @@ class WarehouseRecord:
 class WarehouseRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
-
-    def request_dispatch(self, warehouse_id: int) -> bool:
-        """Mark that the warehouse has new orders to send; True when no sending job was queued yet (the caller
-        enqueues one), False when the queued one will take this order too."""
-        return raise_flag(self._connection, warehouses, warehouse_id, warehouses.c.dispatch_pending)
 
     def clear_dispatch_request(self, warehouse_id: int) -> None:
         """A sending job starts: orders routed from now on need a job of their own."""
@@ -70,6 +69,13 @@ class WarehouseRepository:
             if rows:
                 self._connection.execute(sa.insert(account_warehouses), rows)
 
+    def codes(self) -> dict[int, str]:
+        """Every warehouse's code, by id."""
+        rows = self._connection.execute(
+            sa.select(warehouses.c.id, warehouses.c.code).order_by(warehouses.c.id)
+        )
+        return {row.id: row.code for row in rows}
+
     def by_code(self, code: str) -> WarehouseRecord | None:
         row = self._connection.execute(
             sa.select(warehouses.c.id, warehouses.c.code, warehouses.c.name, warehouses.c.connector).where(
@@ -86,3 +92,8 @@ class WarehouseRepository:
         return WarehouseRecord(
             id=row.id, code=row.code, name=row.name, connector=row.connector, account_ids=tuple(accounts)
         )
+
+
+def sending(warehouse_id: int, request: Callable[[], JobRequest]) -> FlaggedJob:
+    """The job sending the warehouse's pending orders (``UnitOfWork.wake`` it after routing one there)."""
+    return FlaggedJob(warehouses, warehouses.c.dispatch_pending, warehouse_id, request)
