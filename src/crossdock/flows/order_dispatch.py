@@ -542,6 +542,10 @@ def _record_dispatch(uow: UnitOfWork, placed: StoredWarehouseOrder, action: str,
         return
     if action == "send" and current.status == PENDING:
         uow.warehouse_orders.set_status(warehouse_order_id, "sent", sent=True)
+    elif action == "send" and current.sent_at is None:
+        # The warehouse answered before this sending was recorded (its status moved on already): the
+        # order keeps that status and gets the time it was sent.
+        uow.warehouse_orders.set_status(warehouse_order_id, current.status, sent=True)
     if action == "cancel" and current.status not in ("cancelled", "rejected", "shipped"):
         uow.warehouse_orders.set_status(warehouse_order_id, "cancel_requested")
     record(
