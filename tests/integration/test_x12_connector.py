@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 
 from crossdock.config import Settings, WarehouseSettings
-from crossdock.connectors.base import WarehouseUnavailable
+from crossdock.connectors.base import Sent, WarehouseUnavailable
 from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
 from crossdock.connectors.x12.collection import collect_into_inbox
 from crossdock.connectors.x12.connector import X12Warehouse
@@ -248,6 +248,52 @@ def test_an_upload_that_failed_goes_out_when_its_job_retries_with_the_same_bytes
         # A further repeat finds it uploaded and sends nothing new.
         assert (await opened.connector.send_order(ORDER)).repeated
         assert len(opened.files("/in")) == 1
+
+    run(tmp_path, engine, scenario)
+
+
+def test_a_batch_of_orders_is_recorded_together_with_consecutive_control_numbers_and_sent_once(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
+    others = [replace(ORDER, key=f"100{n}-A", order_name=f"#100{n}") for n in (2, 3)]
+
+    async def scenario(opened: Site) -> None:
+        await opened.connector.send_order(ORDER)
+        async with opened.connector.connection():
+            sent = await opened.connector.send_orders([ORDER, *others])
+        assert [(each.key, each.repeated) for each in sent if isinstance(each, Sent)] == [
+            ("940:N:1001-A", True),
+            ("940:N:1002-A", False),
+            ("940:N:1003-A", False),
+        ]
+        files = opened.files("/in")
+        assert sorted(files) == ["940_000000001.edi", "940_000000002.edi", "940_000000003.edi"]
+        assert all(validate_x12(data) == [] for data in files.values())
+        with opened.unit_of_work() as uow:
+            assert uow.x12_documents.not_uploaded(1) == []
+
+    run(tmp_path, engine, scenario)
+
+
+def test_a_batch_the_partner_cannot_take_is_recorded_and_goes_out_when_retried(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
+    orders = [ORDER, replace(ORDER, key="1002-A", order_name="#1002")]
+
+    async def scenario(opened: Site) -> None:
+        opened.server.outage = True
+        with pytest.raises(WarehouseUnavailable):  # no session at all
+            await opened.connector.send_orders(orders)
+        with opened.unit_of_work() as uow:
+            recorded = uow.x12_documents.not_uploaded(1)
+        assert [document.idempotency_key for document in recorded] == ["940:N:1001-A", "940:N:1002-A"]
+        opened.server.outage = False
+        retried = await opened.connector.send_orders(orders)
+        assert [(each.key, each.repeated) for each in retried if isinstance(each, Sent)] == [
+            ("940:N:1001-A", False),
+            ("940:N:1002-A", False),
+        ]
+        assert opened.files("/in") == {document.file_name: document.body for document in recorded}
 
     run(tmp_path, engine, scenario)
 

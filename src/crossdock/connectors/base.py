@@ -146,6 +146,11 @@ class OrderSink(Protocol):
         """Create ``order`` at the warehouse; idempotent by ``order.key``."""
         ...
 
+    async def send_orders(self, orders: Sequence[WarehouseOrder]) -> list[Sent | WarehouseUnavailable]:
+        """Create several orders (over one connection when inside ``connection()``), idempotent by key: what
+        each order got, in order (WarehouseUnavailable for those the warehouse could not take now)."""
+        ...
+
     async def update_order(self, order: WarehouseOrder) -> Sent:
         """Replace the lines and address of an order already sent (only if ``can_update_orders``)."""
         ...

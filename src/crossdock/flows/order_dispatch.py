@@ -452,9 +452,10 @@ def send_pending_orders(ctx: JobContext, warehouse: str) -> str:
     return f"{count} order(s) sent to {warehouse}"
 
 
-# Orders sent over one connection by one round of a sending job, and uploads in flight at once.
+# Orders sent over one connection by one round of a sending job.
 SEND_BATCH = 100
-_SENDS_IN_FLIGHT = 8
+# Sent orders recorded by one transaction.
+_RECORDS_PER_TRANSACTION = 20
 _MAX_SEND_ROUNDS = 20
 
 
@@ -483,21 +484,11 @@ def _send_pending(
 async def _send_all(
     connector: OrderSink, batch: list[StoredWarehouseOrder]
 ) -> tuple[list[tuple[StoredWarehouseOrder, Sent]], WarehouseUnavailable | None]:
-    """Send the batch over one connection, several uploads in flight; what was sent, and the first failure
-    to reach the warehouse (the others of the batch then wait for the job's next attempt)."""
-    results: list[Sent | WarehouseUnavailable | None] = [None] * len(batch)
-    slots = asyncio.Semaphore(_SENDS_IN_FLIGHT)
-
-    async def send(index: int) -> None:
-        async with slots:
-            try:
-                results[index] = await connector.send_order(batch[index].order)
-            except WarehouseUnavailable as error:
-                results[index] = error
-
+    """Send the batch over one connection; what was sent, and the first failure to reach the warehouse (the
+    others of the batch then wait for the job's next attempt)."""
     try:
         async with connector.connection():
-            await asyncio.gather(*(send(index) for index in range(len(batch))))
+            results = await connector.send_orders([each.order for each in batch])
     except WarehouseUnavailable as error:
         return [], error
     done = [(each, result) for each, result in zip(batch, results, strict=True) if isinstance(result, Sent)]
@@ -513,11 +504,14 @@ def _after(ctx: JobContext, placed: StoredWarehouseOrder, action: str, sent: Sen
 def _record_dispatches(
     ctx: JobContext, dispatched: list[tuple[StoredWarehouseOrder, Sent]], action: str
 ) -> None:
-    """Record what dispatches did, one transaction per order, each locking its order first as every other
-    transaction on an order does."""
-    for placed, sent in dispatched:
+    """Record what dispatches did, a few orders a transaction, each transaction locking its orders in the
+    order of their ids (so two of them never wait for each other). A few, not the whole batch: on SQLite a
+    transaction holds the one write lock, which webhook intake waits for."""
+    in_order = sorted(dispatched, key=lambda each: each[0].order_id)
+    for start in range(0, len(in_order), _RECORDS_PER_TRANSACTION):
         with ctx.unit_of_work() as uow:
-            _record_dispatch(uow, placed, action, sent)
+            for placed, sent in in_order[start : start + _RECORDS_PER_TRANSACTION]:
+                _record_dispatch(uow, placed, action, sent)
             uow.commit()
 
 

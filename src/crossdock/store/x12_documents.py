@@ -46,6 +46,19 @@ class OutboundDocument:
 MAX_INTERCHANGE_CONTROL = 999_999_999
 
 
+@dataclass(frozen=True)
+class NewDocument:
+    """A document to record, its control numbers taken."""
+
+    idempotency_key: str
+    set_code: str
+    subject_key: str | None
+    purpose: str | None
+    control: ControlNumbers
+    file_name: str
+    body: bytes
+
+
 class ControlNumbersExhausted(Exception):
     pass
 
@@ -55,9 +68,13 @@ class X12DocumentRepository:
         self._connection = connection
 
     def next_control_numbers(self, warehouse_id: int) -> ControlNumbers:
-        """The next interchange and group control numbers of the partner. The UPDATE takes the row's write
-        lock until the caller's transaction ends, so two processes never get the same numbers, and a
-        rolled-back transaction gives its numbers back (no gap that a partner would read as a lost file)."""
+        return self.take_control_numbers(warehouse_id, 1)[0]
+
+    def take_control_numbers(self, warehouse_id: int, count: int) -> list[ControlNumbers]:
+        """The partner's next ``count`` interchange and group control numbers, in order. The UPDATE takes
+        the row's write lock until the caller's transaction ends, so two processes never get the same
+        numbers, and a rolled-back transaction gives its numbers back (no gap that a partner would read as a
+        lost file)."""
         self._connection.execute(
             insert_ignoring_conflicts(self._connection, x12_control_numbers).values(
                 warehouse_id=warehouse_id, last_interchange=0, last_group=0
@@ -67,23 +84,56 @@ class X12DocumentRepository:
             sa.update(x12_control_numbers)
             .where(x12_control_numbers.c.warehouse_id == warehouse_id)
             .values(
-                last_interchange=x12_control_numbers.c.last_interchange + 1,
-                last_group=x12_control_numbers.c.last_group + 1,
+                last_interchange=x12_control_numbers.c.last_interchange + count,
+                last_group=x12_control_numbers.c.last_group + count,
             )
             .returning(x12_control_numbers.c.last_interchange, x12_control_numbers.c.last_group)
         ).one()
         if row.last_interchange > MAX_INTERCHANGE_CONTROL:
             raise ControlNumbersExhausted(f"warehouse {warehouse_id}: interchange control numbers exhausted")
-        return ControlNumbers(interchange=int(row.last_interchange), group=int(row.last_group))
+        first_interchange, first_group = row.last_interchange - count + 1, row.last_group - count + 1
+        return [ControlNumbers(int(first_interchange + n), int(first_group + n)) for n in range(count)]
 
     def by_key(self, warehouse_id: int, idempotency_key: str) -> OutboundDocument | None:
-        row = self._connection.execute(
+        return self.by_keys(warehouse_id, [idempotency_key]).get(idempotency_key)
+
+    def by_keys(self, warehouse_id: int, idempotency_keys: Sequence[str]) -> dict[str, OutboundDocument]:
+        if not idempotency_keys:
+            return {}
+        rows = self._connection.execute(
             sa.select(x12_outbound_documents).where(
                 x12_outbound_documents.c.warehouse_id == warehouse_id,
-                x12_outbound_documents.c.idempotency_key == idempotency_key,
+                x12_outbound_documents.c.idempotency_key.in_(idempotency_keys),
             )
-        ).one_or_none()
-        return None if row is None else OutboundDocument(**row._mapping)
+        )
+        return {row.idempotency_key: OutboundDocument(**row._mapping) for row in rows}
+
+    def insert_many(self, warehouse_id: int, documents: Sequence[NewDocument]) -> dict[str, OutboundDocument]:
+        """Record new documents (their keys not recorded yet); the stored documents, by key."""
+        if not documents:
+            return {}
+        now = utc_now()
+        self._connection.execute(
+            sa.insert(x12_outbound_documents),
+            [
+                {
+                    "warehouse_id": warehouse_id,
+                    "account_id": None,
+                    "idempotency_key": document.idempotency_key,
+                    "set_code": document.set_code,
+                    "subject_key": document.subject_key,
+                    "purpose": document.purpose,
+                    "interchange_control": document.control.interchange,
+                    "group_control": document.control.group,
+                    "file_name": document.file_name,
+                    "body": document.body,
+                    "created_at": now,
+                    "upload_attempts": 0,
+                }
+                for document in documents
+            ],
+        )
+        return self.by_keys(warehouse_id, [document.idempotency_key for document in documents])
 
     def insert(
         self,
@@ -117,6 +167,21 @@ class X12DocumentRepository:
         document = self.by_key(warehouse_id, idempotency_key)
         assert document is not None
         return document
+
+    def mark_uploaded_many(self, document_ids: Sequence[int]) -> None:
+        if not document_ids:
+            return
+        self._connection.execute(
+            sa.update(x12_outbound_documents)
+            .where(
+                x12_outbound_documents.c.id.in_(document_ids), x12_outbound_documents.c.uploaded_at.is_(None)
+            )
+            .values(
+                uploaded_at=utc_now(),
+                upload_attempts=x12_outbound_documents.c.upload_attempts + 1,
+                last_error=None,
+            )
+        )
 
     def mark_uploaded(self, document_id: int) -> None:
         self._connection.execute(
