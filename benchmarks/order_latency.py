@@ -3,7 +3,7 @@
 measures taken first on the idle system (orders placed one at a time, each awaited to its fulfilment).
 
     .venv/bin/python benchmarks/order_latency.py [--rate 50] [--seconds 20] [--idle-orders 5]
-        [--ship-delay-seconds 0.5] [--drain-seconds 60] [--plan plus] [--folder DIR]
+        [--ship-delay-seconds 0.5] [--drain-seconds 60] [--plan plus] [--folder DIR] [--workers N]
         [--postgres-server postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Measured per order or shipment, from the hub's database once the run is over:
@@ -181,6 +181,13 @@ def main() -> None:
         "--folder", type=Path, default=None, help="keep the logs and the hub's database here (a new folder)"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="`crossdock worker` processes beside `crossdock run` (PostgreSQL: on SQLite processes queue on "
+        "the file's lock)",
+    )
+    parser.add_argument(
         "--postgres-server",
         default=None,
         help="run the hub on a new database of this PostgreSQL server (dropped after), not on SQLite; "
@@ -223,6 +230,9 @@ def measure_run(options: argparse.Namespace, folder: Path, database: str | None)
     traffic = Traffic(config.shop_url, config.access_token, SKUS, rate=options.rate, paid_share=1.0, seed=7)
     try:
         start_processes(config, knobs, supervisor)
+        hub_config = ["--config", str(config.hub_config)]
+        for number in range(options.workers):
+            supervisor.start(f"worker {number + 1}", f"worker-{number + 1}.log", [*hub_config, "worker"])
         idle: list[PlacedOrder] = []
         for _ in range(options.idle_orders):
             order = traffic.place_one()
@@ -248,6 +258,7 @@ def measure_run(options: argparse.Namespace, folder: Path, database: str | None)
         f"orders: {len(load)} placed under load ({expected} scheduled: {options.rate:g}/s for "
         f"{options.seconds:g} s, {traffic.failures} refused), {len(idle)} idle first; "
         f"database {'PostgreSQL' if database else 'SQLite'}; "
+        f"hub processes: run + {options.workers} worker(s); "
         f"3PL pick and ship {options.ship_delay_seconds:g} s each; Shopify plan {options.plan}; "
         f"drain up to {options.drain_seconds:g} s"
     )
