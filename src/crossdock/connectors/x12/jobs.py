@@ -15,6 +15,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from crossdock.config import Settings
 from crossdock.connectors.x12.collection import collect_into_inbox
 from crossdock.connectors.x12.warehouses import x12_warehouse, x12_warehouse_keys
 from crossdock.jobs.context import JobContext
@@ -29,7 +30,24 @@ COLLECT = "x12.collect"
 COLLECT_TICK = "x12.collect_tick"
 CHECK_ACKNOWLEDGMENTS = "x12.check_acknowledgments"
 
-schedule(COLLECT_TICK, cron="* * * * * *", job=COLLECT_TICK)
+
+def due_collections(settings: Settings | None, at: float) -> list[JobRequest]:
+    """Each X12 warehouse's collection for the poll interval ``at`` (epoch seconds) falls in."""
+    if settings is None:
+        return []
+    return [
+        JobRequest(
+            job=COLLECT,
+            key=f"{key}@{int(at // settings.warehouses[key].x12.poll_interval_seconds)}",
+            args={"warehouse": key},
+            partition=collection_partition(key),
+        )
+        for key in x12_warehouse_keys(settings)
+    ]
+
+
+# The tick enqueues the collections itself (jobs/schedules.py says why).
+schedule(COLLECT_TICK, cron="* * * * * *", job=COLLECT_TICK, fan_out=due_collections)
 schedule(CHECK_ACKNOWLEDGMENTS, cron="0 * * * * *", job=CHECK_ACKNOWLEDGMENTS)
 
 
@@ -42,21 +60,10 @@ def collection_partition(warehouse: str) -> str:
 
 @job(COLLECT_TICK, queue=MAINTENANCE)
 def enqueue_due_collections(ctx: JobContext) -> list[str]:
-    settings = ctx.settings()
-    now = utc_now().timestamp()
-    enqueued = []
+    """A tick enqueued by an earlier version of the schedule (before it fanned out itself)."""
+    due = due_collections(ctx.settings(), utc_now().timestamp())
     with ctx.unit_of_work() as uow:
-        for key in x12_warehouse_keys(settings):
-            slot = int(now // settings.warehouses[key].x12.poll_interval_seconds)
-            uow.enqueue(
-                JobRequest(
-                    job=COLLECT,
-                    key=f"{key}@{slot}",
-                    args={"warehouse": key},
-                    partition=collection_partition(key),
-                )
-            )
-            enqueued.append(key)
+        enqueued = [uow.enqueue(request) for request in due]
         uow.commit()
     return enqueued
 
