@@ -134,6 +134,25 @@ def test_upload_is_idempotent_and_never_overwrites_other_bytes(tmp_path: Path) -
     run(tmp_path, scenario)
 
 
+def test_two_sessions_uploading_the_same_file_at_once_both_succeed(tmp_path: Path) -> None:
+    # Two collections of one warehouse (the hub's, and `crossdock x12 poll` or a test's beside it) upload
+    # the same pending 997: one renames the shared temporary file into place before the other can.
+    async def scenario(box: Sandbox) -> None:
+        async with box.mailbox() as first, box.mailbox() as second:
+            paths = await asyncio.gather(
+                *(
+                    mailbox.upload("/in", "997_000000005.edi", ORDER)
+                    for _ in range(3)
+                    for mailbox in (first, second)
+                )
+            )
+        assert set(paths) == {"/in/997_000000005.edi"}
+        assert sorted(path.name for path in (box.root / "in").iterdir()) == ["997_000000005.edi"]
+        assert (box.root / "in" / "997_000000005.edi").read_bytes() == ORDER
+
+    run(tmp_path, scenario)
+
+
 def test_upload_falls_back_to_plain_rename_without_posix_rename(tmp_path: Path) -> None:
     async def scenario(box: Sandbox) -> None:
         box.server.posix_rename_supported = False

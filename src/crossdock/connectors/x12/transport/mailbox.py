@@ -185,8 +185,16 @@ class SftpMailbox:
             sftp.open(temporary, "wb", encoding=None) as file,
         ):
             await file.write(data)
-        async with self._operation("upload (rename into place)", final) as sftp:
-            renamed = await _rename_into_place(sftp, temporary, final)
+        try:
+            async with self._operation("upload (rename into place)", final) as sftp:
+                renamed = await _rename_into_place(sftp, temporary, final)
+        except RemoteFileNotFound:
+            # Another upload of the same file (a second collection beside this one uploading the same
+            # pending 997) renamed the shared temporary file into place first: done, if those are our bytes.
+            if await self._holds(final, data):
+                log.info("sftp upload done by another session", server=self._server, path=final)
+                return final
+            raise
         if not renamed:
             # Plain rename (the server lacks posix-rename) found the name taken since the check above.
             if not await self._holds(final, data):
