@@ -57,6 +57,7 @@ class NewDocument:
     control: ControlNumbers
     file_name: str
     body: bytes
+    account_id: str | None = None
 
 
 class ControlNumbersExhausted(Exception):
@@ -118,7 +119,7 @@ class X12DocumentRepository:
             [
                 {
                     "warehouse_id": warehouse_id,
-                    "account_id": None,
+                    "account_id": document.account_id,
                     "idempotency_key": document.idempotency_key,
                     "set_code": document.set_code,
                     "subject_key": document.subject_key,
@@ -148,25 +149,10 @@ class X12DocumentRepository:
         file_name: str,
         body: bytes,
     ) -> OutboundDocument:
-        self._connection.execute(
-            sa.insert(x12_outbound_documents).values(
-                warehouse_id=warehouse_id,
-                account_id=account_id,
-                idempotency_key=idempotency_key,
-                set_code=set_code,
-                subject_key=subject_key,
-                purpose=purpose,
-                interchange_control=control.interchange,
-                group_control=control.group,
-                file_name=file_name,
-                body=body,
-                created_at=utc_now(),
-                upload_attempts=0,
-            )
+        new = NewDocument(
+            idempotency_key, set_code, subject_key, purpose, control, file_name, body, account_id
         )
-        document = self.by_key(warehouse_id, idempotency_key)
-        assert document is not None
-        return document
+        return self.insert_many(warehouse_id, [new])[idempotency_key]
 
     def mark_uploaded_many(self, document_ids: Sequence[int]) -> None:
         if not document_ids:
@@ -184,15 +170,7 @@ class X12DocumentRepository:
         )
 
     def mark_uploaded(self, document_id: int) -> None:
-        self._connection.execute(
-            sa.update(x12_outbound_documents)
-            .where(x12_outbound_documents.c.id == document_id, x12_outbound_documents.c.uploaded_at.is_(None))
-            .values(
-                uploaded_at=utc_now(),
-                upload_attempts=x12_outbound_documents.c.upload_attempts + 1,
-                last_error=None,
-            )
-        )
+        self.mark_uploaded_many([document_id])
 
     def mark_upload_failed(self, document_id: int, error: str) -> None:
         self._connection.execute(
