@@ -15,10 +15,13 @@ from typer.testing import CliRunner
 from crossdock.cli import app as cli
 from crossdock.flows.intake import Input, record_input
 from crossdock.hub import Hub
+from crossdock.jobs.engine import make_client
+from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.jobs.ids import job_id
 from crossdock.store.inbox import InboxEntry
 from crossdock.store.unit_of_work import JobRequest
 from tests.integration.conftest import ClientSide
+from tests.support.databases import backend_name
 from tests.support.processes import WorkerProcess
 from tests.support.sample_jobs import FLAKY_POLICY, labels, read_journal
 from tests.support.waiting import wait_until
@@ -270,3 +273,24 @@ def test_a_failing_job_backs_off_then_dead_letters_and_jobs_retry_brings_it_back
     record = wait_until(closed, what="the dead letter to be resolved")
     assert record.closed_by == "job test.flaky:push-1:retry-1"
     assert record.details["retries"][0]["job_id"] == "test.flaky:push-1:retry-1"
+
+
+@pytest.mark.skipif(
+    backend_name() != "postgresql", reason="the job engine reuses compiled statements on PostgreSQL"
+)
+def test_on_postgresql_a_client_works_on_the_engine_it_enqueues_with(hub: Hub, tmp_path: Path) -> None:
+    # DBOS 3.4 (pinned) reuses its compiled INSERTs only for a connection of its own engine's dialect
+    # (SystemDatabase._execute_prepared) and compiles them again on every enqueue otherwise.
+    client = make_client(hub.settings, hub.engine)
+    try:
+        assert client._sys_db.engine.dialect is hub.engine.dialect
+        with hub.engine.begin() as connection:
+            DbosEnqueuer(client).enqueue(
+                connection,
+                JobRequest(
+                    job="test.record", key="same-engine", args={"path": str(tmp_path / "j"), "label": "ran"}
+                ),
+            )
+        wait_until(lambda: labels(tmp_path / "j") == ["ran"], what="the job enqueued by the client to run")
+    finally:
+        client.destroy()

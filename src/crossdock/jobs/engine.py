@@ -51,9 +51,18 @@ def default_retry_policy(settings: Settings) -> RetryPolicy:
     )
 
 
-def make_client(settings: Settings) -> DBOSClient:
+def make_client(settings: Settings, enqueuing_engine: sa.Engine | None = None) -> DBOSClient:
+    """``enqueuing_engine``: the engine whose connections the client will enqueue in (``DbosEnqueuer``).
+
+    On PostgreSQL the client then works on that engine itself: the job engine compiles its INSERTs once
+    and reuses them only for connections of its own engine's dialect, and builds and compiles them again
+    on every enqueue for any other (measured with benchmarks/webhook_intake.py, see the commit). On SQLite
+    the client keeps an engine of its own, queueing for the file's write lock with the hub's, and the job
+    engine builds its statements per call whatever the connection."""
     system_engine = create_job_system_engine(settings.database.url, pool_size=5)
     if system_engine is None:
+        if enqueuing_engine is not None:
+            return DBOSClient(system_database_engine=enqueuing_engine, application_name=APPLICATION_NAME)
         return DBOSClient(system_database_url=settings.database.url, application_name=APPLICATION_NAME)
     # A client does not dispose of an engine it was given: the engine goes with the client's last reference.
     return DBOSClient(system_database_engine=system_engine, application_name=APPLICATION_NAME)
@@ -116,7 +125,7 @@ class JobEngine:
         else:
             config["sys_db_pool_size"] = 20
         # Launching resumes this executor's unfinished jobs at once: what they need must be in place before.
-        self._client = make_client(self._settings)
+        self._client = make_client(self._settings, self._engine)
         self.enqueuer = DbosEnqueuer(self._client)
         install_runtime(
             JobRuntime(

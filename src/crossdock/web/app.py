@@ -27,7 +27,7 @@ from crossdock.hub import start_hub, stop_hub
 from crossdock.jobs.engine import Role, make_client
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.metrics import HTTP_REQUEST_SECONDS
-from crossdock.store.engine import create_engine
+from crossdock.store.engine import create_engine, is_sqlite
 from crossdock.store.unit_of_work import TransactionalEnqueuer
 from crossdock.web import (
     dashboard,
@@ -54,18 +54,24 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
         hub = await run_in_threadpool(start_hub, settings, role=role)
         app.state.hub = hub
         app.state.metrics_registry = ProcessAndDatabaseRegistry(hub.engine)
-        client: DBOSClient | None = None
+        clients: list[DBOSClient] = []
         try:
             enqueuer: TransactionalEnqueuer
             if hub.jobs is not None and hub.jobs.enqueuer is not None:
                 enqueuer = hub.jobs.enqueuer
             else:
                 # A web-only process runs no job engine, but enqueues into the same database all the same.
-                client = await run_in_threadpool(make_client, settings)
-                enqueuer = DbosEnqueuer(client)
+                clients.append(await run_in_threadpool(make_client, settings, hub.engine))
+                enqueuer = DbosEnqueuer(clients[-1])
             app.state.enqueuer = enqueuer
             writer_engine = create_engine(settings.database.url, pool_size=1, pre_ping=False)
-            app.state.inbox_writer = _started_writer(writer_engine, enqueuer)
+            writer_enqueuer = enqueuer
+            if not is_sqlite(settings.database.url):
+                # A client on the writer's own engine, so the job engine reuses its compiled INSERTs for the
+                # writer's connections too (jobs/engine.py: make_client).
+                clients.append(await run_in_threadpool(make_client, settings, writer_engine))
+                writer_enqueuer = DbosEnqueuer(clients[-1])
+            app.state.inbox_writer = _started_writer(writer_engine, writer_enqueuer)
             refusal_flusher = RefusalFlusher(hub.engine, refusals)
             refusal_flusher.start()
             app.state.refusal_flusher = refusal_flusher
@@ -80,7 +86,7 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
                 await run_in_threadpool(app.state.inbox_writer.stop)
                 writer_engine.dispose()
         finally:
-            if client is not None:
+            for client in clients:
                 await run_in_threadpool(client.destroy)
             await run_in_threadpool(stop_hub, hub)
 
