@@ -108,11 +108,25 @@ def run(
     host: Annotated[str | None, typer.Option(help="address to listen on (default: web.host)")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on (default: web.port)")] = None,
 ) -> None:
-    """Run the hub in one process: web, job workers and schedules."""
+    """Run the hub: web, job workers and schedules (the job engine in a child process it watches)."""
+    import tempfile
+
+    from crossdock.flows.intake_activity import INTAKE_ACTIVITY
+    from crossdock.jobs.worker_process import JobWorkerProcess, child_command
+    from crossdock.shared_moments import SharedMoments
     from crossdock.web.app import create_app
 
     settings = _settings()
-    _serve(create_app(settings, role="run"), host or settings.web.host, port or settings.web.port)
+    with tempfile.TemporaryDirectory(prefix="crossdock-run-") as folder:
+        moments_path = Path(folder) / "moments"
+        moments = SharedMoments.create(moments_path)
+        INTAKE_ACTIVITY.share(moments)
+        job_process = JobWorkerProcess(child_command(_state["config"], moments_path), moments)
+        _serve(
+            create_app(settings, role=None, job_process=job_process),
+            host or settings.web.host,
+            port or settings.web.port,
+        )
 
 
 def _serve(asgi_app: Any, host: str, port: int) -> None:
@@ -126,11 +140,25 @@ def _serve(asgi_app: Any, host: str, port: int) -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    part_of_run: Annotated[
+        Path | None,
+        typer.Option(
+            "--part-of-run",
+            hidden=True,
+            help="the job process of a crossdock run, sharing its moments file (jobs/worker_process.py)",
+        ),
+    ] = None,
+) -> None:
     """Run job workers and schedules only (start as many as you like against PostgreSQL)."""
     from crossdock.hub import start_hub, stop_hub
 
     settings = _settings()
+    if part_of_run is not None:
+        from crossdock.jobs.worker_process import run_as_part_of_run
+
+        run_as_part_of_run(settings, part_of_run)
+        return
     hub = start_hub(settings, role="worker")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -4,13 +4,17 @@ the database the suite runs on (SQLite, or PostgreSQL when CROSSDOCK_TEST_DATABA
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -150,9 +154,10 @@ def test_migrate_brings_the_database_to_the_latest_revision(
 # -- crossdock run, with no configuration at all --------------------------------------------------------
 
 
-def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+@contextmanager
+def crossdock_run_in(folder: Path, output_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``crossdock run`` started in ``folder`` with no configuration at all: (its process, its port)."""
     # Always the zero-configuration default (a SQLite file in the working folder), whatever the backend.
-    folder = tmp_path / "empty"
     folder.mkdir()
     environment = {
         name: value
@@ -160,7 +165,6 @@ def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_si
         if not name.startswith("CROSSDOCK_")
     }
     port = free_port()
-    output_path = tmp_path / "run.log"
     with output_path.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "crossdock.cli", "run", "--port", str(port)],
@@ -170,29 +174,47 @@ def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_si
             stderr=subprocess.STDOUT,
         )
     try:
-
-        def healthz() -> httpx.Response | None:
-            if process.poll() is not None:
-                raise AssertionError(
-                    f"crossdock run exited with {process.returncode}: {output_path.read_text()}"
-                )
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            except httpx.TransportError:
-                return None
-            return response if response.status_code == 200 else None
-
-        response = wait_until(healthz, timeout=30, interval=0.1, what="crossdock run to be ready")
-        assert response.json()["status"] == "ok"
-        assert response.json()["jobs"] == "ok"
-        assert (folder / "crossdock.db").is_file()
-
-        process.send_signal(signal.SIGTERM)
-        returncode = process.wait(timeout=20)
+        yield process, port
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def healthz_of(process: subprocess.Popen[bytes], port: int, output_path: Path) -> dict[str, Any] | None:
+    """The body of /healthz once it answers 200, else None; fails if ``crossdock run`` exited."""
+    if process.poll() is not None:
+        raise AssertionError(f"crossdock run exited with {process.returncode}: {output_path.read_text()}")
+    try:
+        response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    except httpx.TransportError:
+        return None
+    return cast(dict[str, Any], response.json()) if response.status_code == 200 else None
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting for its parent to reap it is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    folder, output_path = tmp_path / "empty", tmp_path / "run.log"
+    with crossdock_run_in(folder, output_path) as (process, port):
+        health = wait_until(
+            lambda: healthz_of(process, port, output_path), timeout=30, interval=0.1, what="crossdock run"
+        )
+        assert health["status"] == "ok"
+        assert health["jobs"] == "ok"
+        job_process_pid = health["job_process"]["pid"]
+        assert is_running(job_process_pid)
+        assert (folder / "crossdock.db").is_file()
+
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=40)
 
     output = output_path.read_text()
     events: dict[str, dict[str, object]] = {}
@@ -205,9 +227,40 @@ def test_run_in_an_empty_folder_serves_healthz_on_sqlite_and_stops_cleanly_on_si
             events.setdefault(parsed["event"], parsed)
     assert events["hub started"]["database"] == "sqlite:///crossdock.db", output
     assert events["hub started"]["level"] == "info"
+    # The job engine runs in the job process, which the run stops before it exits itself.
     assert "job engine stopped" in events, output
+    assert events["job process stopped"]["returncode"] == 0, output
+    assert not is_running(job_process_pid)
     # A graceful stop on SIGTERM is a success for the service manager watching the process.
     assert returncode == 0, output
+
+
+def test_run_starts_its_job_process_again_when_it_dies_and_never_leaves_it_behind(tmp_path: Path) -> None:
+    output_path = tmp_path / "run.log"
+    with crossdock_run_in(tmp_path / "empty", output_path) as (process, port):
+        first = wait_until(
+            lambda: healthz_of(process, port, output_path), timeout=30, interval=0.1, what="crossdock run"
+        )["job_process"]
+        assert first["restarts"] == 0
+        os.kill(first["pid"], signal.SIGKILL)
+
+        def restarted() -> dict[str, Any] | None:
+            health = healthz_of(process, port, output_path)
+            return health if health is not None and health["job_process"]["restarts"] == 1 else None
+
+        again = wait_until(restarted, timeout=40, interval=0.2, what="the job process to run again")
+        assert again["jobs"] == "ok"
+        assert again["job_process"]["pid"] != first["pid"]
+        assert "job process exited; starting it again" in output_path.read_text()
+
+        # However the run ends, even killed, its job process sees its standard input close and stops.
+        process.kill()
+        process.wait()
+        wait_until(
+            lambda: not is_running(again["job_process"]["pid"]),
+            timeout=30,
+            what="the job process to stop with the run",
+        )
 
 
 # -- crossdock worker and crossdock jobs ----------------------------------------------------------------

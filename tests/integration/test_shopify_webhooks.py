@@ -27,7 +27,7 @@ from fastapi import FastAPI
 
 from crossdock.config import Settings
 from crossdock.flows.inbox_writer import InboxWriter, InboxWriterFailure, InboxWriterStopped
-from crossdock.flows.intake import Input, IntakeActivity, record_inputs
+from crossdock.flows.intake import Input, record_inputs
 from crossdock.hub import Hub
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.sandbox.shopify.app import create_sandbox_app
@@ -544,17 +544,6 @@ def test_an_input_the_database_refuses_fails_alone_and_the_others_of_its_batch_a
         lambda: sorted(labels(journal)) == ["note p-1 inbox.process_batch", "note p-2 inbox.process_batch"],
         what="the two stored inputs to be processed",
     )
-
-
-def test_intake_counts_as_busy_only_once_inputs_queue_up_behind_a_commit() -> None:
-    activity = IntakeActivity()
-    assert not activity.busy()
-    activity.note_batch(1)  # one input a commit: the writer keeps up
-    assert not activity.busy()
-    activity.note_batch(3)  # an order's webhooks arriving together: ordinary traffic
-    assert not activity.busy()
-    activity.note_batch(12)
-    assert activity.busy()
 
 
 @pytest.mark.skipif(backend_name() != "postgresql", reason="a PostgreSQL server dropping a connection")

@@ -1,9 +1,13 @@
-"""The in-process queue for SQLite's write lock (store/sqlite_write_lock.py): the hub's engines and the job
-engine's wait their turn in it, so SQLite's sleeping busy handler is never what makes a writer wait, and the
-lock is given back however a transaction ends."""
+"""The queue for SQLite's write lock (store/sqlite_write_lock.py): the hub's engines and the job engine's, in
+one process or several, wait their turn in it, so SQLite's sleeping busy handler is never what makes a
+writer wait, and the lock is given back however a transaction ends."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from crossdock.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_job_system_engine
-from crossdock.store.sqlite_write_lock import SqliteWriteLock, write_lock_for
+from crossdock.store.sqlite_write_lock import LOCK_FILE_SUFFIX, SqliteWriteLock, write_lock_for
 
 
 def _no_busy_wait(engine: sa.Engine) -> sa.Engine:
@@ -159,3 +163,80 @@ def test_one_lock_per_file_whatever_the_spelling(tmp_path: Path) -> None:
     other = write_lock_for(str((tmp_path / "other.db").resolve()), 1)
     assert plain is roundabout
     assert plain is not other
+
+
+_WRITER_PROCESS = """
+import sys
+import sqlalchemy as sa
+from crossdock.store.engine import create_engine
+
+engine = create_engine(sys.argv[1])
+
+@sa.event.listens_for(engine, "connect")
+def _refuse_when_locked(dbapi_connection, _record):
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+print("ready", flush=True)
+sys.stdin.readline()
+for _ in range(int(sys.argv[3])):
+    with engine.begin() as connection:
+        count = connection.execute(sa.text("SELECT count(*) FROM notes")).scalar_one()
+        connection.execute(sa.text("INSERT INTO notes (writer) VALUES (:w)"), {"w": f"{sys.argv[2]} {count}"})
+"""
+
+
+def test_writers_of_several_processes_queue_on_the_lock_file_and_never_meet_sqlites_lock(
+    database: str, tmp_path: Path
+) -> None:
+    # SQLite refuses at once every writer that finds its lock taken: only the queue keeps them apart.
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER_PROCESS, database, f"process-{n}", "150"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    for writer in writers:
+        assert writer.stdout is not None
+        assert writer.stdout.readline() == "ready\n"
+    for writer in writers:  # all at once
+        assert writer.stdin is not None
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+    results = [writer.communicate(timeout=120) for writer in writers]
+
+    for writer, (_, errors) in zip(writers, results, strict=True):
+        assert writer.returncode == 0, errors
+    with create_engine(database).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM notes")).scalar_one() == 450
+    assert Path(sa.engine.make_url(database).database + LOCK_FILE_SUFFIX).is_file()  # type: ignore[operator]
+
+
+def test_the_lock_file_is_held_from_the_first_write_to_the_end_of_the_transaction(database: str) -> None:
+    engine = create_engine(database)
+    lock_file = str(Path(sa.engine.make_url(database).database or "").resolve()) + LOCK_FILE_SUFFIX
+
+    def held_by_someone() -> bool:
+        descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(descriptor)  # closing gives back a lock taken through it
+        return False
+
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(sa.text("INSERT INTO notes (writer) VALUES ('committed')"))
+        assert held_by_someone()
+        transaction.commit()
+        assert not held_by_someone()
+        transaction = connection.begin()
+        connection.execute(sa.text("INSERT INTO notes (writer) VALUES ('rolled back')"))
+        assert held_by_someone()
+        transaction.rollback()
+        assert not held_by_someone()

@@ -12,8 +12,9 @@ If the transaction fails, every waiter of that batch gets the error (the route a
 retries); nothing of the batch was stored. When the database refuses the data itself (a constraint, a value
 it cannot take), the batch is written again one input per transaction, so only the refused input fails.
 
-Each batch also tells ``flows.intake.INTAKE_ACTIVITY`` whether inputs queued up behind the previous commit:
-batch jobs running in this process then wait, so that acknowledging keeps the interpreter to itself.
+Each batch also tells ``flows.intake_activity.INTAKE_ACTIVITY`` whether inputs queued up behind the previous
+commit: batch jobs (in this process, or in ``crossdock run``'s job process) then wait, so that acknowledging
+keeps the interpreter and the database to itself.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 import structlog
 
-from crossdock.flows.intake import INTAKE_ACTIVITY, Input, record_inputs
+from crossdock.flows.intake import Input, record_inputs
+from crossdock.flows.intake_activity import INTAKE_ACTIVITY
 from crossdock.store.inbox import Recorded
 from crossdock.store.unit_of_work import TransactionalEnqueuer, UnitOfWork
 

@@ -13,7 +13,6 @@ handed to its own ``inbox.process`` job, with its retries and dead letter, and t
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import structlog
 from crossdock.flows.command_errors import CommandRefused
 from crossdock.flows.exception_actions import ActionRequest, retries
 from crossdock.flows.input_handlers import handler_for
+from crossdock.flows.intake_activity import INTAKE_ACTIVITY
 from crossdock.jobs.context import JobContext
 from crossdock.jobs.queues import INTAKE
 from crossdock.jobs.registry import job
@@ -120,50 +120,6 @@ def record_inputs(uow: UnitOfWork, inputs: Sequence[Input]) -> list[Recorded]:
 
 # What _handle returns when the handler succeeded; the row is then finished as processed.
 HANDLED = "handled"
-
-
-class IntakeActivity:
-    """Whether the inbox writer of this process is saturated, so that processing in the same process
-    (``crossdock run``) yields to it.
-
-    Acknowledging is what has a deadline (Shopify gives up after 5 s); an input stored is safe and can be
-    processed a moment later. Measured on 2 cores (benchmarks/webhook_intake.py): with batch jobs running the
-    order handlers beside it, intake fell to 90-140/s with a p99 of seconds, the job threads taking the
-    interpreter lock (and, on SQLite, the write lock) from the event loop and the writer; waiting made it
-    4-5 times faster. So a batch job waits before it begins and before each row while the writer is busy, at
-    most ``MAX_WAIT_SECONDS`` each time so that processing never stops under endless load. A worker process
-    has no writer, is never busy, and never waits.
-    """
-
-    # The writer is saturated when many inputs queued up while its previous commit ran. Two or three are
-    # ordinary traffic (orders/create and orders/paid of one order come together, and Shopify sends in
-    # parallel): waiting on those made processing stop and go all the time at 20 orders/s.
-    SATURATED_BATCH = 8
-    BUSY_FOR_SECONDS = 0.2
-    MAX_WAIT_SECONDS = 5.0
-
-    def __init__(self) -> None:
-        self._last_saturated = float("-inf")
-
-    def note_batch(self, size: int) -> None:
-        if size >= self.SATURATED_BATCH:
-            self._last_saturated = time.monotonic()
-
-    def busy(self) -> bool:
-        return time.monotonic() - self._last_saturated < self.BUSY_FOR_SECONDS
-
-    def wait_while_busy(self) -> None:
-        deadline = time.monotonic() + self.MAX_WAIT_SECONDS
-        while (now := time.monotonic()) < deadline:
-            # Sleeping until the busy spell would end, not polling: every wake-up costs the event loop the
-            # interpreter lock.
-            quiet_at = self._last_saturated + self.BUSY_FOR_SECONDS
-            if now >= quiet_at:
-                return
-            time.sleep(min(quiet_at, deadline) - now)
-
-
-INTAKE_ACTIVITY = IntakeActivity()
 
 
 @job(PROCESS_INPUT, queue=INTAKE)

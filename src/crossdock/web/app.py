@@ -26,6 +26,7 @@ from crossdock.flows.refused_deliveries import RefusalFlusher, RefusalTally
 from crossdock.hub import start_hub, stop_hub
 from crossdock.jobs.engine import Role, make_client
 from crossdock.jobs.enqueuer import DbosEnqueuer
+from crossdock.jobs.worker_process import JobWorkerProcess
 from crossdock.metrics import HTTP_REQUEST_SECONDS
 from crossdock.store.engine import create_engine, is_sqlite
 from crossdock.store.unit_of_work import TransactionalEnqueuer
@@ -46,16 +47,23 @@ from crossdock.web.sessions import session_cookies
 log = structlog.get_logger("crossdock.web")
 
 
-def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
-    """``role`` "run" runs the job engine in this process; None serves the web only (jobs run elsewhere)."""
+def create_app(
+    settings: Settings, *, role: Role | None = "run", job_process: JobWorkerProcess | None = None
+) -> FastAPI:
+    """``role`` "run" runs the job engine in this process; None serves the web only: jobs run elsewhere, in
+    ``job_process`` if given (``crossdock run``: started after the database is ready, stopped after the
+    inbox writer has stored what it was given)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub = await run_in_threadpool(start_hub, settings, role=role)
         app.state.hub = hub
         app.state.metrics_registry = ProcessAndDatabaseRegistry(hub.engine)
+        app.state.job_process = job_process
         clients: list[DBOSClient] = []
         try:
+            if job_process is not None:
+                await run_in_threadpool(job_process.start)
             enqueuer: TransactionalEnqueuer
             if hub.jobs is not None and hub.jobs.enqueuer is not None:
                 enqueuer = hub.jobs.enqueuer
@@ -86,6 +94,8 @@ def create_app(settings: Settings, *, role: Role | None = "run") -> FastAPI:
                 await run_in_threadpool(app.state.inbox_writer.stop)
                 writer_engine.dispose()
         finally:
+            if job_process is not None:
+                await run_in_threadpool(job_process.stop)
             for client in clients:
                 await run_in_threadpool(client.destroy)
             await run_in_threadpool(stop_hub, hub)
