@@ -7,6 +7,8 @@ moment written by one process means the same in the other.
 
 - ``intake_saturated``: when the web process's inbox writer last found inputs queued up behind a commit
   (``flows/intake_activity.py``); the child's batch jobs wait while it is recent;
+- ``inbox_committed``: when that writer last committed inputs awaiting their job; the child's inbox relay
+  (``flows/inbox_relay.py``) looks for them as soon as it changes, rather than at its next poll;
 - ``worker_alive``: when the child's job engine last reported itself running with a working heartbeat;
   the web process's ``/healthz`` reads it.
 
@@ -24,8 +26,8 @@ import struct
 from pathlib import Path
 from typing import Literal
 
-Slot = Literal["intake_saturated", "worker_alive"]
-SLOTS: tuple[Slot, ...] = ("intake_saturated", "worker_alive")
+Slot = Literal["intake_saturated", "inbox_committed", "worker_alive"]
+SLOTS: tuple[Slot, ...] = ("intake_saturated", "inbox_committed", "worker_alive")
 _MOMENT = struct.Struct("d")
 NEVER = float("-inf")
 

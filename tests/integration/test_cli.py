@@ -139,7 +139,7 @@ def test_migrate_brings_the_database_to_the_latest_revision(
     result = crossdock_command("--config", str(config_path), "migrate", environ=hub_environ)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"database {settings.database.password_free_url} at revision 0016\n"
+    assert result.stdout == f"database {settings.database.password_free_url} at revision 0017\n"
     engine = create_engine(settings.database.url)
     try:
         tables = set(sa.inspect(engine).get_table_names())

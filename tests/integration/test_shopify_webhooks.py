@@ -29,7 +29,6 @@ from crossdock.config import Settings
 from crossdock.flows.inbox_writer import InboxWriter, InboxWriterFailure, InboxWriterStopped
 from crossdock.flows.intake import Input, record_inputs
 from crossdock.hub import Hub
-from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.sandbox.shopify.app import create_sandbox_app
 from crossdock.sandbox.shopify.orders import MailingAddress, place_order
 from crossdock.sandbox.shopify.seed import generate
@@ -486,7 +485,7 @@ def test_the_writer_commits_every_queued_input_before_it_stops_then_refuses_more
 ) -> None:
     journal = tmp_path / "journal.txt"
     assert hub.jobs is not None and hub.jobs.enqueuer is not None
-    writer = InboxWriter(hub.engine, DbosEnqueuer(client_side.client))
+    writer = InboxWriter(hub.engine)
     writer.start()
 
     async def submit_then_stop() -> list[int]:
@@ -510,6 +509,34 @@ def test_the_writer_commits_every_queued_input_before_it_stops_then_refuses_more
     )
 
 
+def test_a_writer_of_two_threads_stores_each_input_once_when_deliveries_repeat_across_its_batches(
+    hub: Hub, tmp_path: Path
+) -> None:
+    journal = tmp_path / "journal.txt"
+    writer = InboxWriter(hub.engine, threads=2)
+    writer.start()
+
+    async def submit_all() -> list[Recorded]:
+        # Every delivery twice, the copies far apart: they land in different batches, often in flight at once.
+        keys = [f"twice-{n}" for n in range(150)] * 2
+        return await asyncio.gather(*(writer.submit(note("note", key, journal)) for key in keys))
+
+    try:
+        recorded = asyncio.run(submit_all())
+    finally:
+        writer.stop()
+
+    by_key: dict[int, list[bool]] = {}
+    for outcome in recorded:
+        by_key.setdefault(outcome.inbox_id, []).append(outcome.is_new)
+    assert len(by_key) == 150
+    assert all(sorted(news) == [False, True] for news in by_key.values())
+    wait_until(
+        lambda: sorted(labels(journal)) == sorted(f"note twice-{n} inbox.process_batch" for n in range(150)),
+        what="every input to be processed once",
+    )
+
+
 def test_an_input_the_database_refuses_fails_alone_and_the_others_of_its_batch_are_stored(
     hub: Hub, tmp_path: Path, client_side: ClientSide
 ) -> None:
@@ -523,7 +550,7 @@ def test_an_input_the_database_refuses_fails_alone_and_the_others_of_its_batch_a
         account_id="no-such-account",  # the inbox's foreign key refuses it
     )
     inputs = [note("note", "p-1", journal), refused, note("note", "p-2", journal)]
-    writer = InboxWriter(hub.engine, DbosEnqueuer(client_side.client))
+    writer = InboxWriter(hub.engine)
     writer.start()
 
     async def submit_all() -> list[Recorded | BaseException]:
@@ -552,7 +579,7 @@ def test_a_batch_whose_connection_the_server_dropped_is_written_again(
 ) -> None:
     journal = tmp_path / "journal.txt"
     writer_engine = create_engine(hub.settings.database.url, pool_size=1, pre_ping=False)
-    writer = InboxWriter(writer_engine, DbosEnqueuer(client_side.client))
+    writer = InboxWriter(writer_engine)
     writer.start()
     try:
         first = asyncio.run(writer.submit(note("note", "d-1", journal)))

@@ -143,7 +143,7 @@ def test_upgrading_an_up_to_date_database_changes_nothing(engine: sa.Engine) -> 
 
     assert "SELECT" in statements  # the version was read, so the listener did see the upgrade's statements
     assert {"CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE"}.isdisjoint(statements)
-    assert current_revision(engine) == head_revision() == "0016"
+    assert current_revision(engine) == head_revision() == "0017"
     assert table_names(engine) == set(metadata.tables)
     with engine.connect() as connection:
         assert AccountRepository(connection).names() == {"acme": "Acme Outdoor"}

@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from crossdock.config import Settings
+from crossdock.flows.intake import Input, store_inputs_awaiting_job
 from crossdock.logs import configure_logging
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from crossdock.web.app import create_app
@@ -165,6 +166,21 @@ def test_metrics_show_queue_depth_and_open_exceptions_from_the_database(settings
     assert 'crossdock_open_exceptions{type="dead_letter"} 1.0' in after.splitlines()
     assert "# HELP crossdock_queue_depth Jobs not finished, per queue and state" in after
     assert "# TYPE crossdock_queue_depth gauge" in after
+
+
+def test_metrics_count_the_inputs_no_relay_has_enqueued_a_job_for(settings: Settings) -> None:
+    # A web-only process: no job engine, so no relay, and the stored delivery awaits its job.
+    with TestClient(create_app(settings, role=None)) as client:
+        empty = client.get("/metrics").text
+        with UnitOfWork(client.app.state.hub.engine) as uow:  # type: ignore[attr-defined]
+            store_inputs_awaiting_job(
+                uow, [Input(source="test", kind="note", dedupe_key="waiting-1", payload=b"{}", headers={})]
+            )
+            uow.commit()
+        after = client.get("/metrics").text
+
+    assert sample_value(empty, "crossdock_inbox_awaiting_job") == 0.0
+    assert sample_value(after, "crossdock_inbox_awaiting_job") == 1.0
 
 
 def test_the_exceptions_api_lists_and_shows_what_the_hub_raised(settings: Settings) -> None:

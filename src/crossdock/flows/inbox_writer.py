@@ -3,18 +3,21 @@ per transaction, and answers each handler only once its input is committed.
 
 Enqueueing a job costs more than inserting a row (about 690 enqueues/s on SQLite, 980/s on PostgreSQL from one
 client), so one transaction per webhook cannot reach the intake rate the hub needs. Here every transaction
-takes whatever waits in the queue (up to ``max_batch``), stores it with one INSERT and enqueues one
-``inbox.process_batch`` job for the new rows (``flows.intake.record_inputs``). Nothing waits on purpose:
-while one commit runs the next requests queue up, so a batch is one input at low load and many at high load.
-A row is never committed without its job (same transaction), so no input can be stored and forgotten.
+takes whatever waits in the queue (up to ``max_batch``) and stores it with one INSERT, each new input marked
+as awaiting its processing job (``flows.intake.store_inputs_awaiting_job``); the inbox relay of a job engine
+(``flows/inbox_relay.py``) enqueues one ``inbox.process_batch`` for many such rows. So the web process does
+no enqueueing at all, and a stored input cannot be forgotten: it awaits its job until a relay has enqueued it.
+Nothing waits on purpose: while one commit runs the next requests queue up, so a batch is one input at low
+load and many at high load.
 
 If the transaction fails, every waiter of that batch gets the error (the route answers 503 and the sender
 retries); nothing of the batch was stored. When the database refuses the data itself (a constraint, a value
 it cannot take), the batch is written again one input per transaction, so only the refused input fails.
 
 Each batch also tells ``flows.intake_activity.INTAKE_ACTIVITY`` whether inputs queued up behind the previous
-commit: batch jobs (in this process, or in ``crossdock run``'s job process) then wait, so that acknowledging
-keeps the interpreter and the database to itself.
+commit: batch jobs and the relay (in this process, or in ``crossdock run``'s job process) then wait, so that
+acknowledging keeps the interpreter and the database to itself; and each commit tells it that inputs await
+their job, which wakes the relay.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections import defaultdict
 
 import sqlalchemy as sa
 import structlog
 
-from crossdock.flows.intake import Input, record_inputs
+from crossdock.flows.intake import Input, store_inputs_awaiting_job
 from crossdock.flows.intake_activity import INTAKE_ACTIVITY
 from crossdock.store.inbox import Recorded
-from crossdock.store.unit_of_work import TransactionalEnqueuer, UnitOfWork
+from crossdock.store.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("crossdock.intake")
 
@@ -45,22 +49,25 @@ class InboxWriterStopped(RuntimeError):
 
 
 class InboxWriter:
-    def __init__(
-        self, engine: sa.Engine, enqueuer: TransactionalEnqueuer, *, max_batch: int = DEFAULT_MAX_BATCH
-    ) -> None:
+    """``threads`` transactions in flight at most, each on its own connection of ``engine``: on PostgreSQL,
+    one batch is written while the previous one commits (see ``web/app.py``); SQLite writes one at a time."""
+
+    def __init__(self, engine: sa.Engine, *, max_batch: int = DEFAULT_MAX_BATCH, threads: int = 1) -> None:
         self._engine = engine
-        self._enqueuer = enqueuer
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Waiter | None] = queue.SimpleQueue()
-        # Held while checking "accepting" and queueing, so nothing is queued behind the stop marker.
+        # Held while checking "accepting" and queueing, so nothing is queued behind the stop markers.
         self._accepting_lock = threading.Lock()
         self._accepting = False
-        self._thread: threading.Thread | None = None
+        self._threads = [
+            threading.Thread(target=self._run, name=f"crossdock-inbox-writer-{n}", daemon=True)
+            for n in range(threads)
+        ]
 
     def start(self) -> None:
         self._accepting = True
-        self._thread = threading.Thread(target=self._run, name="crossdock-inbox-writer", daemon=True)
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     async def submit(self, received: Input) -> Recorded:
         """Store ``received`` (and enqueue its processing); return once that is committed."""
@@ -77,11 +84,14 @@ class InboxWriter:
             if not self._accepting:
                 return
             self._accepting = False
-            self._queue.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.error("the inbox writer did not finish writing its queue in time", timeout=timeout)
+            for _ in self._threads:  # one stop marker each: a thread ends at the first it takes
+                self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.ident is not None:  # started
+                thread.join(max(0.0, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in self._threads):
+            log.error("the inbox writer did not finish writing its queue in time", timeout=timeout)
 
     # -- the writer thread ----------------------------------------------------------------------------
 
@@ -106,8 +116,8 @@ class InboxWriter:
 
     def _write(self, batch: list[_Waiter], *, reconnected: bool = False) -> None:
         try:
-            with UnitOfWork(self._engine, self._enqueuer) as uow:
-                outcomes = record_inputs(uow, [received for received, _ in batch])
+            with UnitOfWork(self._engine) as uow:
+                outcomes = store_inputs_awaiting_job(uow, [received for received, _ in batch])
                 uow.commit()
         except (sa.exc.IntegrityError, sa.exc.DataError) as error:
             if len(batch) == 1:
@@ -125,7 +135,7 @@ class InboxWriter:
             if error.connection_invalidated and not reconnected:
                 # A pooled connection the server had dropped (the writer's engine does not ping before
                 # use). Writing again is safe even if the lost commit went through: rows already stored are
-                # found, not doubled, and their batch job was enqueued with them.
+                # found, not doubled, and await their job as they did.
                 log.warning("inbox connection lost; writing the batch again", error=repr(error))
                 self._write(batch, reconnected=True)
                 return
@@ -134,6 +144,7 @@ class InboxWriter:
         except Exception as error:
             self._fail(batch, error)
             return
+        INTAKE_ACTIVITY.note_committed()
         _settle([(future, outcome) for (_, future), outcome in zip(batch, outcomes, strict=True)])
 
     def _fail(self, batch: list[_Waiter], error: Exception) -> None:

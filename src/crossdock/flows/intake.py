@@ -1,21 +1,26 @@
-"""Intake: an input is stored in the inbox and its processing job enqueued in one transaction, before the
-sender gets its acknowledgement; the job then hands the stored input to the handler registered for it.
+"""Intake: an input is stored in the inbox before the sender gets its acknowledgement, and its processing job
+is enqueued in the same transaction or, for webhook deliveries, by the inbox relay after it (a row awaiting
+its job is found by the relay whenever it was committed, so none is forgotten); the job then hands the
+stored input to the handler registered for it.
 
 A repeated delivery (same source and dedupe key) finds its row and enqueues nothing, so it is answered and
 changes nothing. The job id is derived from the inbox row, so even a repeated enqueue runs the work once.
 
-Two ways in: ``record_input`` stores one input and enqueues ``inbox.process`` for it; ``record_inputs`` stores
-many with one INSERT and enqueues one ``inbox.process_batch`` for all the new ones, which is how webhook
-intake keeps up with more deliveries per second than the job engine can take enqueues (see
-``flows/inbox_writer.py``). Both process each row the same way; in a batch, a row whose handler fails is
-handed to its own ``inbox.process`` job, with its retries and dead letter, and the batch goes on.
+Three ways in: ``record_input`` stores one input and enqueues ``inbox.process`` for it; ``record_inputs``
+stores many with one INSERT and enqueues one ``inbox.process_batch`` for all the new ones;
+``store_inputs_awaiting_job`` stores many and enqueues nothing, marking them for the inbox relay
+(``flows/inbox_relay.py``), which enqueues one ``inbox.process_batch`` for many in a job engine's process:
+that is how webhook intake keeps up with more deliveries per second than the job engine can take enqueues,
+with no enqueue at all in the web process (see ``flows/inbox_writer.py``). Both jobs process each row the
+same way; in a batch, a row whose handler fails is handed to its own ``inbox.process`` job, with its
+retries and dead letter, and the batch goes on.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -111,11 +116,33 @@ def record_inputs(uow: UnitOfWork, inputs: Sequence[Input]) -> list[Recorded]:
         }
     )
     if to_process:
-        # Each row is new in exactly one transaction, so the smallest id names the batch for good.
-        uow.enqueue(
-            JobRequest(job=PROCESS_BATCH, key=f"inbox-batch-{to_process[0]}", args={"inbox_ids": to_process})
-        )
+        _enqueue_batch(uow, to_process)
     return outcomes
+
+
+def store_inputs_awaiting_job(uow: UnitOfWork, inputs: Sequence[Input]) -> list[Recorded]:
+    """Store the inputs with one INSERT, each new one to be processed marked as awaiting its job, which the
+    inbox relay enqueues (``relay_inputs_awaiting_job``); in the caller's transaction (the caller commits)."""
+    return uow.inbox.record_many(
+        [replace(entry, awaits_job=entry.state == "received") for entry in map(Input.as_new_entry, inputs)]
+    )
+
+
+def relay_inputs_awaiting_job(uow: UnitOfWork, limit: int) -> list[int]:
+    """Enqueue one ``inbox.process_batch`` for up to ``limit`` rows awaiting their job, in the caller's
+    transaction (the caller commits): the rows stop awaiting with the same commit that enqueues their job,
+    so a row is relayed exactly once, however many relays run."""
+    claimed = uow.inbox.claim_awaiting_job(limit)
+    if claimed:
+        _enqueue_batch(uow, claimed)
+    return claimed
+
+
+def _enqueue_batch(uow: UnitOfWork, inbox_ids: list[int]) -> None:
+    # Each row is new, or relayed, in exactly one transaction, so the smallest id names the batch for good.
+    uow.enqueue(
+        JobRequest(job=PROCESS_BATCH, key=f"inbox-batch-{inbox_ids[0]}", args={"inbox_ids": inbox_ids})
+    )
 
 
 # What _handle returns when the handler succeeded; the row is then finished as processed.

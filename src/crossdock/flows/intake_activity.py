@@ -1,4 +1,5 @@
-"""Whether the inbox writer is saturated, so that processing yields to it.
+"""What the inbox writer is doing: whether it is saturated, so that processing yields to it, and when it
+last committed, so that the inbox relay enqueues the processing of what it stored without waiting to poll.
 
 Acknowledging is what has a deadline (Shopify gives up after 5 s); an input stored is safe and can be
 processed a moment later. Measured on 2 cores (benchmarks/webhook_intake.py): with batch jobs running the
@@ -38,6 +39,13 @@ class IntakeActivity:
     def note_batch(self, size: int) -> None:
         if size >= self.SATURATED_BATCH:
             self._moments.set("intake_saturated", time.monotonic())
+
+    def note_committed(self) -> None:
+        """The writer committed inputs that await their job (for the inbox relay)."""
+        self._moments.set("inbox_committed", time.monotonic())
+
+    def last_committed(self) -> float:
+        return self._moments.get("inbox_committed")
 
     def busy(self) -> bool:
         return time.monotonic() - self._moments.get("intake_saturated") < self.BUSY_FOR_SECONDS

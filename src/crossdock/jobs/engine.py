@@ -18,6 +18,7 @@ from dbos import DBOS, DBOSClient, DBOSConfig
 
 import crossdock
 from crossdock.config import Settings
+from crossdock.flows.inbox_relay import InboxRelay
 from crossdock.jobs import catalog as _catalog  # noqa: F401  (registers every job, schedule and workflow)
 from crossdock.jobs.enqueuer import APPLICATION_NAME, DbosEnqueuer
 from crossdock.jobs.queues import ALL_QUEUES
@@ -102,6 +103,7 @@ class JobEngine:
         self._heartbeat_ok = False
         self._running = False
         self._system_engine: sa.Engine | None = None
+        self._relay: InboxRelay | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -158,6 +160,9 @@ class JobEngine:
                 for entry in registered_schedules()
             ]
         )
+        # Webhook deliveries are stored without their job; every process running jobs relays them.
+        self._relay = InboxRelay(self._engine, self.enqueuer, poll_seconds=poll_seconds)
+        self._relay.start()
         self._running = True
         self._heartbeat_ok = True
         self._heartbeat_thread = threading.Thread(
@@ -173,6 +178,8 @@ class JobEngine:
         self._stop_heartbeat.set()
         if self._heartbeat_thread is not None:
             self._heartbeat_thread.join(timeout=5)
+        if self._relay is not None:
+            self._relay.stop()
         DBOS.destroy(workflow_completion_timeout_sec=5)
         if self._client is not None:
             self._client.destroy()

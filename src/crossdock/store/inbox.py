@@ -32,6 +32,7 @@ class InboxEntry:
     attempts: int
     error: str | None
     processed_at: datetime | None
+    awaits_job: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class Recorded:
 @dataclass(frozen=True)
 class NewInboxEntry:
     """One input to store. ``state`` "ignored" keeps an input the hub will not process, with the reason in
-    ``error``; such a row needs no processing job."""
+    ``error``; such a row needs no processing job. ``awaits_job``: stored without its processing job, which
+    the inbox relay enqueues (``flows/inbox_relay.py``)."""
 
     source: str
     kind: str
@@ -55,6 +57,7 @@ class NewInboxEntry:
     account_id: str | None = None
     state: Literal["received", "ignored"] = "received"
     error: str | None = None
+    awaits_job: bool = False
 
 
 _INSERT_ENTRIES = MultiRowInsert(
@@ -71,6 +74,7 @@ _INSERT_ENTRIES = MultiRowInsert(
         "attempts",
         "error",
         "processed_at",
+        "awaits_job",
     ),
     returning=("id", "source", "dedupe_key"),
 )
@@ -143,6 +147,7 @@ class InboxRepository:
                 "attempts": 0,
                 "error": entry.error,
                 "processed_at": now if entry.state == "ignored" else None,
+                "awaits_job": entry.awaits_job,
             }
             for _key, entry in sorted(first_of.items(), key=lambda item: item[0])
         ]
@@ -164,6 +169,24 @@ class InboxRepository:
             key = (entry.source, entry.dedupe_key)
             outcomes.append(Recorded(inbox_id=ids[key], is_new=inserted.pop(key, None) is not None))
         return outcomes
+
+    def claim_awaiting_job(self, limit: int) -> list[int]:
+        """Up to ``limit`` rows awaiting their processing job, oldest first, no longer awaiting it once the
+        caller commits. On PostgreSQL, rows another transaction claims meanwhile are skipped, so relays of
+        several workers never claim the same row; SQLite runs one writing transaction at a time."""
+        claimable = sa.select(inbox.c.id).where(inbox.c.awaits_job).order_by(inbox.c.id).limit(limit)
+        if self._connection.dialect.name == "postgresql":
+            claimable = claimable.with_for_update(skip_locked=True)
+        claimed = [int(row_id) for row_id in self._connection.execute(claimable).scalars()]
+        if claimed:
+            self._connection.execute(sa.update(inbox).where(inbox.c.id.in_(claimed)).values(awaits_job=False))
+        return claimed
+
+    def count_awaiting_job(self) -> int:
+        """Rows stored without their processing job that no relay has claimed yet."""
+        return int(
+            self._connection.execute(sa.select(sa.func.count()).where(inbox.c.awaits_job)).scalar_one()
+        )
 
     def get(self, inbox_id: int) -> InboxEntry | None:
         row = self._connection.execute(sa.select(inbox).where(inbox.c.id == inbox_id)).one_or_none()

@@ -80,9 +80,17 @@ inbox = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("processed_at", UtcDateTime(), nullable=True),
+    # Stored without its processing job: the inbox relay (flows/inbox_relay.py) enqueues one and clears it.
+    sa.Column("awaits_job", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.UniqueConstraint("source", "dedupe_key"),
     sa.CheckConstraint("state IN ('received', 'processing', 'processed', 'ignored', 'failed')", name="state"),
     sa.Index(None, "state", "received_at"),
+    sa.Index(
+        "ix_inbox_awaits_job",
+        "id",
+        postgresql_where=sa.text("awaits_job"),
+        sqlite_where=sa.text("awaits_job"),
+    ),
 )
 
 outbound_calls = sa.Table(

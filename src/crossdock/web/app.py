@@ -1,5 +1,6 @@
-"""The FastAPI application. Its lifespan starts the hub (and, for ``crossdock run``, the job engine), then
-the inbox writer that webhook routes store through; it stops them in the reverse order."""
+"""The FastAPI application. Its lifespan starts the hub (and the job engine, in this process or in
+``crossdock run``'s job process), then the inbox writer that webhook routes store through; it stops them in
+the reverse order."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ from crossdock.web.sessions import session_cookies
 
 log = structlog.get_logger("crossdock.web")
 
+# Transactions of the inbox writer in flight at once on PostgreSQL: one batch is inserted while the previous
+# commits. Measured with benchmarks/webhook_intake.py (3 rounds each, same session): 1 gave 3,535
+# deliveries/s, 2 gave 4,721/s, 4 gave 2,962/s. SQLite writes one transaction at a time: 1 there.
+POSTGRESQL_WRITER_THREADS = 2
+
 
 def create_app(
     settings: Settings, *, role: Role | None = "run", job_process: JobWorkerProcess | None = None
@@ -72,14 +78,9 @@ def create_app(
                 clients.append(await run_in_threadpool(make_client, settings, hub.engine))
                 enqueuer = DbosEnqueuer(clients[-1])
             app.state.enqueuer = enqueuer
-            writer_engine = create_engine(settings.database.url, pool_size=1, pre_ping=False)
-            writer_enqueuer = enqueuer
-            if not is_sqlite(settings.database.url):
-                # A client on the writer's own engine, so the job engine reuses its compiled INSERTs for the
-                # writer's connections too (jobs/engine.py: make_client).
-                clients.append(await run_in_threadpool(make_client, settings, writer_engine))
-                writer_enqueuer = DbosEnqueuer(clients[-1])
-            app.state.inbox_writer = _started_writer(writer_engine, writer_enqueuer)
+            threads = 1 if is_sqlite(settings.database.url) else POSTGRESQL_WRITER_THREADS
+            writer_engine = create_engine(settings.database.url, pool_size=threads, pre_ping=False)
+            app.state.inbox_writer = _started_writer(writer_engine, threads)
             refusal_flusher = RefusalFlusher(hub.engine, refusals)
             refusal_flusher.start()
             app.state.refusal_flusher = refusal_flusher
@@ -129,11 +130,11 @@ async def _to_login_page(request: Request, error: Exception) -> Response:
     return RedirectResponse(login_redirect_target(error), status_code=303)
 
 
-def _started_writer(engine: sa.Engine, enqueuer: TransactionalEnqueuer) -> InboxWriter:
+def _started_writer(engine: sa.Engine, threads: int) -> InboxWriter:
     """The writer on its own engine, without the pre-ping round trip per transaction: it writes a batch
     again when its connection turns out to be dead instead (measured on PostgreSQL with
     benchmarks/webhook_intake.py: 771-889 -> 1,114 deliveries/s)."""
-    writer = InboxWriter(engine, enqueuer)
+    writer = InboxWriter(engine, threads=threads)
     writer.start()
     return writer
 

@@ -39,6 +39,12 @@ class DatabaseGauges(Collector):
             for exception_type, count in sorted(uow.exceptions.count_open_by_type().items()):
                 open_exceptions.add_metric([exception_type], count)
             yield open_exceptions
+            yield GaugeMetricFamily(
+                "crossdock_inbox_awaiting_job",
+                "Inputs stored without their processing job that no inbox relay has enqueued yet"
+                " (a number that keeps growing means no job engine runs)",
+                value=uow.inbox.count_awaiting_job(),
+            )
             yield from flow_gauges(uow.connection, utc_now())
             yield from bucket_gauges(uow.connection, time.time())
 
