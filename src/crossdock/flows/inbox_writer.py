@@ -70,7 +70,8 @@ class InboxWriter:
             thread.start()
 
     async def submit(self, received: Input) -> Recorded:
-        """Store ``received`` (and enqueue its processing); return once that is committed."""
+        """Store ``received`` (awaiting its processing job, which a relay enqueues); return once that is
+        committed."""
         future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
         with self._accepting_lock:
             if not self._accepting:
