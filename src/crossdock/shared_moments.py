@@ -29,6 +29,7 @@ from typing import Literal
 Slot = Literal["intake_saturated", "inbox_committed", "worker_alive"]
 SLOTS: tuple[Slot, ...] = ("intake_saturated", "inbox_committed", "worker_alive")
 _MOMENT = struct.Struct("d")
+_SIZE = _MOMENT.size * len(SLOTS)
 NEVER = float("-inf")
 
 
@@ -39,23 +40,17 @@ class SharedMoments:
     @classmethod
     def in_memory(cls) -> SharedMoments:
         """Moments seen by this process alone."""
-        moments = cls(bytearray(_MOMENT.size * len(SLOTS)))
-        for slot in SLOTS:
-            moments.set(slot, NEVER)
-        return moments
+        return cls._never(bytearray(_SIZE))
 
     @classmethod
     def create(cls, path: Path) -> SharedMoments:
         """A new file at ``path`` (which must not exist: it is made with O_EXCL), every moment at NEVER."""
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            os.ftruncate(descriptor, _MOMENT.size * len(SLOTS))
-            moments = cls(mmap.mmap(descriptor, _MOMENT.size * len(SLOTS)))
+            os.ftruncate(descriptor, _SIZE)
+            return cls._never(mmap.mmap(descriptor, _SIZE))
         finally:
             os.close(descriptor)  # the mapping stays valid without the descriptor
-        for slot in SLOTS:
-            moments.set(slot, NEVER)
-        return moments
 
     @classmethod
     def attach(cls, path: Path) -> SharedMoments:
@@ -63,11 +58,18 @@ class SharedMoments:
         descriptor = os.open(path, os.O_RDWR)
         try:
             size = os.fstat(descriptor).st_size
-            if size != _MOMENT.size * len(SLOTS):
-                raise ValueError(f"{path} holds {size} bytes, not the {_MOMENT.size * len(SLOTS)} expected")
+            if size != _SIZE:
+                raise ValueError(f"{path} holds {size} bytes, not the {_SIZE} expected")
             return cls(mmap.mmap(descriptor, size))
         finally:
             os.close(descriptor)
+
+    @classmethod
+    def _never(cls, buffer: bytearray | mmap.mmap) -> SharedMoments:
+        moments = cls(buffer)
+        for slot in SLOTS:
+            moments.set(slot, NEVER)
+        return moments
 
     def get(self, slot: Slot) -> float:
         (moment,) = _MOMENT.unpack_from(self._buffer, _offset(slot))
@@ -75,10 +77,6 @@ class SharedMoments:
 
     def set(self, slot: Slot, moment: float) -> None:
         _MOMENT.pack_into(self._buffer, _offset(slot), moment)
-
-    def close(self) -> None:
-        if isinstance(self._buffer, mmap.mmap):
-            self._buffer.close()
 
 
 def _offset(slot: Slot) -> int:

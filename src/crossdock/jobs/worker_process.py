@@ -41,7 +41,7 @@ import structlog
 
 from crossdock.config import Settings
 from crossdock.flows.intake_activity import INTAKE_ACTIVITY
-from crossdock.shared_moments import SharedMoments
+from crossdock.shared_moments import NEVER, SharedMoments
 
 log = structlog.get_logger("crossdock.jobs")
 
@@ -87,7 +87,7 @@ class JobWorkerProcess:
         alive_at = self._moments.get("worker_alive")
         return WorkerProcessStatus(
             pid=process.pid if running and process is not None else None,
-            alive_seconds_ago=None if alive_at == float("-inf") else time.monotonic() - alive_at,
+            alive_seconds_ago=None if alive_at == NEVER else time.monotonic() - alive_at,
             restarts=self._restarts,
         )
 
@@ -105,7 +105,7 @@ class JobWorkerProcess:
         return returncode
 
     def _spawn(self) -> None:
-        self._moments.set("worker_alive", float("-inf"))
+        self._moments.set("worker_alive", NEVER)
         self._process = subprocess.Popen(self._command, stdin=subprocess.PIPE, start_new_session=True)
         log.info("job process started", pid=self._process.pid)
 

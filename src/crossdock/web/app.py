@@ -66,7 +66,7 @@ def create_app(
         app.state.hub = hub
         app.state.metrics_registry = ProcessAndDatabaseRegistry(hub.engine)
         app.state.job_process = job_process
-        clients: list[DBOSClient] = []
+        client: DBOSClient | None = None
         try:
             if job_process is not None:
                 await run_in_threadpool(job_process.start)
@@ -75,8 +75,8 @@ def create_app(
                 enqueuer = hub.jobs.enqueuer
             else:
                 # A web-only process runs no job engine, but enqueues into the same database all the same.
-                clients.append(await run_in_threadpool(make_client, settings, hub.engine))
-                enqueuer = DbosEnqueuer(clients[-1])
+                client = await run_in_threadpool(make_client, settings, hub.engine)
+                enqueuer = DbosEnqueuer(client)
             app.state.enqueuer = enqueuer
             threads = 1 if is_sqlite(settings.database.url) else POSTGRESQL_WRITER_THREADS
             writer_engine = create_engine(settings.database.url, pool_size=threads, pre_ping=False)
@@ -97,7 +97,7 @@ def create_app(
         finally:
             if job_process is not None:
                 await run_in_threadpool(job_process.stop)
-            for client in clients:
+            if client is not None:
                 await run_in_threadpool(client.destroy)
             await run_in_threadpool(stop_hub, hub)
 
