@@ -153,7 +153,7 @@ class Stage:
         )
 
     def request_return(self, gid: str, lines: dict[str, int]) -> str:
-        """The customer asks for a return and the merchant approves it: the return's GID."""
+        """The customer asks for a return: the return's GID."""
         asked = self.control(
             "POST",
             f"/orders/{gid}/returns",
@@ -163,8 +163,11 @@ class Stage:
                 ]
             },
         )
-        self.control("POST", f"/returns/{asked['id']}/approve")
         return str(asked["id"])
+
+    def approve_return(self, return_gid: str) -> None:
+        """The merchant approves a requested return."""
+        self.control("POST", f"/returns/{return_gid}/approve")
 
     def shopify_return_status(self, return_gid: str) -> str:
         return str(self.shop.state.returns[int(return_gid.rsplit("/", 1)[1])].status)

@@ -30,6 +30,13 @@ def product_return(stage: Stage, verdict: Verdict) -> None:
         lambda: stage.shopify_available("TENT-2P") == 48, "Shopify to show the count after shipping", 60
     )
     return_gid = stage.request_return(order.gid, {"TENT-2P": 2})
+    # A merchant approves a request they have seen, not in the same millisecond: Shopify does not order
+    # its webhooks, so notices sent together may be handled approval first, and the timeline would then
+    # show the request as older news rather than as the first step (test_return_intake covers that order).
+    stage.wait_for(
+        lambda: "return_requested" in stage.timeline(order.name), "the hub to record the return request"
+    )
+    stage.approve_return(return_gid)
     rma = "RMA" + return_gid.rsplit("/", 1)[1]
     stage.wait_for(lambda: stage.expects_return(rma), f"the 3PL to expect return {rma}")
     verdict.expect("warehouse", "180 return authorisations received", 1, len(stage.files_received("180")))
