@@ -6,14 +6,22 @@ machinery. For the inbox writer, which stores thousands of webhook bodies a seco
 process, that cost more Python time than the database's own work. Here the statement text is built once per
 row count and dialect, each column's bind processor (the one SQLAlchemy uses: UTC timestamps, JSON) is looked
 up once per statement, and a row costs one tuple.
+
+On psycopg the statement is written with ``$1 … $n`` and run on a ``psycopg.RawCursor``, which hands it to the
+server as it is. A ``%s`` statement is rewritten into that form by psycopg at every execution once it has
+more than 50 parameters or 4,096 characters (``psycopg/_queries.py`` caches only smaller ones), and the inbox
+INSERT has 12 parameters a row: measured on 2 cores with 48 rows of 4 KB, the client's CPU per INSERT went
+from 1.11 ms to 0.26 ms, in the web process, where it competes with answering webhooks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
@@ -41,14 +49,37 @@ class MultiRowInsert:
                 for column, process in zip(self._columns, processors, strict=True):
                     value = row[column]
                     values.append(value if process is None or value is None else process(value))
+            raw = dialect.driver == "psycopg"
             sql = _statement(
-                dialect.name, dialect.paramstyle, self._table.name, self._columns, self._returning, len(chunk)
+                dialect.name,
+                "numeric_dollar" if raw else dialect.paramstyle,
+                self._table.name,
+                self._columns,
+                self._returning,
+                len(chunk),
             )
-            inserted.extend(tuple(found) for found in connection.exec_driver_sql(sql, tuple(values)))
+            with _raw_cursors(connection) if raw else nullcontext():
+                found = connection.exec_driver_sql(sql, tuple(values)).all()
+            inserted.extend(tuple(row) for row in found)
         return inserted
 
     def _processors(self, dialect: Dialect) -> list[Any]:
         return [self._table.c[column].type._cached_bind_processor(dialect) for column in self._columns]
+
+
+@contextmanager
+def _raw_cursors(connection: sa.Connection) -> Iterator[None]:
+    """The cursors SQLAlchemy opens on ``connection`` meanwhile are ``psycopg.RawCursor``s: SQLAlchemy still
+    runs the statement, so its errors are SQLAlchemy's as everywhere else (the inbox writer tells a refused
+    batch from a lost connection by them)."""
+    driver_connection = connection.connection.driver_connection
+    assert isinstance(driver_connection, psycopg.Connection)
+    previous = driver_connection.cursor_factory
+    driver_connection.cursor_factory = psycopg.RawCursor
+    try:
+        yield
+    finally:
+        driver_connection.cursor_factory = previous
 
 
 @lru_cache(maxsize=256)
@@ -60,14 +91,25 @@ def _statement(
     returning: tuple[str, ...],
     row_count: int,
 ) -> str:
+    marker: str | None
     if paramstyle == "qmark":
         marker = "?"
     elif paramstyle in ("format", "pyformat"):
         marker = "%s"
+    elif paramstyle == "numeric_dollar":
+        marker = None
     else:
         raise NotImplementedError(f"{dialect_name}: parameter style {paramstyle} is not supported")
-    one_row = "(" + ", ".join([marker] * len(columns)) + ")"
+    width = len(columns)
+    rows = [
+        "("
+        + ", ".join(
+            f"${row * width + column + 1}" if marker is None else marker for column in range(width)
+        )
+        + ")"
+        for row in range(row_count)
+    ]
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one_row] * row_count)} "
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(rows)} "
         f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
     )
