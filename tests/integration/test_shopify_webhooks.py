@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -571,6 +572,33 @@ def test_an_input_the_database_refuses_fails_alone_and_the_others_of_its_batch_a
         lambda: sorted(labels(journal)) == ["note p-1 inbox.process_batch", "note p-2 inbox.process_batch"],
         what="the two stored inputs to be processed",
     )
+
+
+@pytest.mark.skipif(backend_name() != "postgresql", reason="PostgreSQL's transaction round trips")
+def test_on_postgresql_a_batch_is_one_insert_in_autocommit(hub: Hub, tmp_path: Path) -> None:
+    journal = tmp_path / "journal.txt"
+    writer_engine = create_engine(hub.settings.database.url, pool_size=1, pre_ping=False)
+    statements: list[tuple[str, bool]] = []
+
+    @sa.event.listens_for(writer_engine, "before_cursor_execute")
+    def _seen(connection: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append((statement.split()[0], connection.connection.driver_connection.autocommit))
+
+    writer = InboxWriter(writer_engine)
+    writer.start()
+
+    async def submit_all() -> list[Recorded]:
+        return await asyncio.gather(*(writer.submit(note("note", f"a-{n}", journal)) for n in range(40)))
+
+    try:
+        recorded = asyncio.run(submit_all())
+    finally:
+        writer.stop()
+        writer_engine.dispose()
+    assert all(outcome.is_new for outcome in recorded)
+    # No BEGIN and COMMIT around it: each batch costs the server one round trip.
+    assert statements and all(statement == ("INSERT", True) for statement in statements)
+    assert len(statements) < 40
 
 
 @pytest.mark.skipif(backend_name() != "postgresql", reason="a PostgreSQL server dropping a connection")

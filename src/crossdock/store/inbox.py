@@ -78,6 +78,8 @@ _INSERT_ENTRIES = MultiRowInsert(
     ),
     returning=("id", "source", "dedupe_key"),
 )
+# ``record_many`` stores up to this many inputs with one statement, atomic on its own.
+ROWS_PER_INSERT = _INSERT_ENTRIES.rows_per_statement
 
 
 class InboxRepository:

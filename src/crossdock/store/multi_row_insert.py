@@ -34,7 +34,8 @@ class MultiRowInsert:
         self._table = table
         self._columns = tuple(columns)
         self._returning = tuple(returning)
-        self._rows_per_statement = max(1, MAX_VALUES_PER_STATEMENT // len(self._columns))
+        # More rows than this are inserted by several statements.
+        self.rows_per_statement = max(1, MAX_VALUES_PER_STATEMENT // len(self._columns))
 
     def execute(self, connection: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Insert ``rows`` (each a mapping with every column), skipping those that conflict with a unique
@@ -42,8 +43,8 @@ class MultiRowInsert:
         dialect = connection.dialect
         processors = self._processors(dialect)
         inserted: list[tuple[Any, ...]] = []
-        for start in range(0, len(rows), self._rows_per_statement):
-            chunk = rows[start : start + self._rows_per_statement]
+        for start in range(0, len(rows), self.rows_per_statement):
+            chunk = rows[start : start + self.rows_per_statement]
             values: list[Any] = []
             for row in chunk:
                 for column, process in zip(self._columns, processors, strict=True):
