@@ -104,9 +104,7 @@ def _statement(
     width = len(columns)
     rows = [
         "("
-        + ", ".join(
-            f"${row * width + column + 1}" if marker is None else marker for column in range(width)
-        )
+        + ", ".join(f"${row * width + column + 1}" if marker is None else marker for column in range(width))
         + ")"
         for row in range(row_count)
     ]
