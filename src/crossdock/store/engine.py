@@ -35,12 +35,17 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def create_engine(url: str, *, pool_size: int = 10, pre_ping: bool = True) -> Engine:
+def create_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = True, sqlite_autocheckpoint_pages: int | None = None
+) -> Engine:
     """``pre_ping`` tests each pooled PostgreSQL connection with a round trip before handing it out, so that
     a connection the server dropped (a restart) is replaced instead of failing the transaction. A user that
-    retries a transaction lost that way itself can do without it and save the round trip."""
+    retries a transaction lost that way itself can do without it and save the round trip.
+
+    ``sqlite_autocheckpoint_pages``: the size of the write-ahead log above which a commit of this engine
+    checkpoints it (SQLite's default, 1,000 pages, if None); see store/sqlite_checkpoints.py."""
     if is_sqlite(url):
-        return _create_sqlite_engine(url)
+        return _create_sqlite_engine(url, sqlite_autocheckpoint_pages)
     return sa.create_engine(url, pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=pool_size * 2)
 
 
@@ -54,7 +59,7 @@ def _sqlite_engine_with_write_lock(url: str, **pool: int) -> tuple[Engine, Sqlit
     return engine, write_lock
 
 
-def _create_sqlite_engine(url: str) -> Engine:
+def _create_sqlite_engine(url: str, autocheckpoint_pages: int | None) -> Engine:
     engine, write_lock = _sqlite_engine_with_write_lock(url)
 
     @sa.event.listens_for(engine, "connect")
@@ -67,6 +72,8 @@ def _create_sqlite_engine(url: str) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # FULL: an acknowledged input survives a power cut, not only a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
+        if autocheckpoint_pages is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint_pages)}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -29,7 +29,8 @@ from crossdock.jobs.engine import Role, make_client
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.jobs.worker_process import JobWorkerProcess
 from crossdock.metrics import HTTP_REQUEST_SECONDS
-from crossdock.store.engine import create_engine, is_sqlite
+from crossdock.store.engine import create_engine, is_sqlite, sqlite_path
+from crossdock.store.sqlite_checkpoints import WRITER_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from crossdock.store.unit_of_work import TransactionalEnqueuer
 from crossdock.web import (
     dashboard,
@@ -78,8 +79,17 @@ def create_app(
                 client = await run_in_threadpool(make_client, settings, hub.engine)
                 enqueuer = DbosEnqueuer(client)
             app.state.enqueuer = enqueuer
-            threads = 1 if is_sqlite(settings.database.url) else POSTGRESQL_WRITER_THREADS
-            writer_engine = create_engine(settings.database.url, pool_size=threads, pre_ping=False)
+            on_sqlite = is_sqlite(settings.database.url)
+            threads = 1 if on_sqlite else POSTGRESQL_WRITER_THREADS
+            writer_engine = create_engine(
+                settings.database.url,
+                pool_size=threads,
+                pre_ping=False,
+                sqlite_autocheckpoint_pages=WRITER_AUTOCHECKPOINT_PAGES if on_sqlite else None,
+            )
+            checkpointer = WalCheckpointer(sqlite_path(settings.database.url)) if on_sqlite else None
+            if checkpointer is not None:
+                checkpointer.start()
             app.state.inbox_writer = _started_writer(writer_engine, threads)
             refusal_flusher = RefusalFlusher(hub.engine, refusals)
             refusal_flusher.start()
@@ -94,6 +104,8 @@ def create_app(
                 await run_in_threadpool(refusal_flusher.stop)
                 await run_in_threadpool(app.state.inbox_writer.stop)
                 writer_engine.dispose()
+                if checkpointer is not None:
+                    await run_in_threadpool(checkpointer.stop)
         finally:
             if job_process is not None:
                 await run_in_threadpool(job_process.stop)
