@@ -51,18 +51,7 @@ class OrderRepository:
             orders.c.shop_id == shop_id, orders.c.shopify_order_id == shopify_order_id
         )
         row = self._connection.execute(query.with_for_update() if for_update else query).one_or_none()
-        if row is None:
-            return None
-        return StoredOrder(
-            id=int(row.id),
-            account_id=row.account_id,
-            shop_id=int(row.shop_id),
-            status=row.status,
-            order=Order.from_document(row.document),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            state=state_from_document(row.state) if row.state else OrderState(row.status),
-        )
+        return None if row is None else _stored(row)
 
     def insert(self, *, account_id: str, shop_id: int, order: Order, status: str = RECEIVED) -> int | None:
         """Create the order's row; returns its id, or None when the shop already has a row for this order
@@ -105,21 +94,18 @@ class OrderRepository:
         return replaced.rowcount == 1
 
     def by_id(self, order_id: int, *, for_update: bool = False) -> StoredOrder | None:
-        query = sa.select(orders.c.shop_id, orders.c.shopify_order_id).where(orders.c.id == order_id)
-        found = self._connection.execute(query).one_or_none()
-        if found is None:
-            return None
-        return self.get(int(found.shop_id), found.shopify_order_id, for_update=for_update)
+        query = sa.select(orders).where(orders.c.id == order_id)
+        row = self._connection.execute(query.with_for_update() if for_update else query).one_or_none()
+        return None if row is None else _stored(row)
 
     def by_name(self, name: str, account_id: str | None = None) -> list[StoredOrder]:
         """Orders called ``name`` ("#1001"; the "#" may be left out), newest first: two shops can both
         have a #1001."""
         names = {name, name if name.startswith("#") else f"#{name}"}
-        query = sa.select(orders.c.id).where(orders.c.name.in_(sorted(names))).order_by(orders.c.id.desc())
+        query = sa.select(orders).where(orders.c.name.in_(sorted(names))).order_by(orders.c.id.desc())
         if account_id is not None:
             query = query.where(orders.c.account_id == account_id)
-        found = [self.by_id(int(row.id)) for row in self._connection.execute(query)]
-        return [order for order in found if order is not None]
+        return [_stored(row) for row in self._connection.execute(query)]
 
     def set_state(self, order_id: int, state: OrderState) -> None:
         self._connection.execute(
@@ -140,7 +126,7 @@ class OrderRepository:
     def unpublished(self, shop_id: int, limit: int) -> builtins.list[StoredOrder]:
         """The shop's orders whose status Shopify does not show yet, oldest change first."""
         rows = self._connection.execute(
-            sa.select(orders.c.id)
+            sa.select(orders)
             .where(
                 orders.c.shop_id == shop_id,
                 sa.or_(orders.c.published_status.is_(None), orders.c.published_status != orders.c.status),
@@ -148,8 +134,7 @@ class OrderRepository:
             .order_by(orders.c.updated_at)
             .limit(limit)
         )
-        found = [self.by_id(int(row.id)) for row in rows]
-        return [order for order in found if order is not None]
+        return [_stored(row) for row in rows]
 
     def mark_published(self, order_id: int, status: str) -> None:
         self._connection.execute(
@@ -157,6 +142,19 @@ class OrderRepository:
             .where(orders.c.id == order_id)
             .values(published_status=status, status_published_at=utc_now())
         )
+
+
+def _stored(row: sa.Row[Any]) -> StoredOrder:
+    return StoredOrder(
+        id=int(row.id),
+        account_id=row.account_id,
+        shop_id=int(row.shop_id),
+        status=row.status,
+        order=Order.from_document(row.document),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        state=state_from_document(row.state) if row.state else OrderState(row.status),
+    )
 
 
 def state_to_document(state: OrderState) -> dict[str, object]:
