@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crossdock.cli import app as cli
+from crossdock.flows.order_dispatch import ADVANCE
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from tests.support.order_world import ADDRESS, DOMAIN, WAREHOUSE, World, open_world, wait_for
@@ -28,6 +29,8 @@ def test_an_order_reaches_the_3pl_once_and_its_shipment_is_fulfilled_with_tracki
     placed = world.place({"TENT-2P": 2, "STOVE-1": 1})
     name, gid = placed["name"], placed["id"]
     world.reaches(name, "accepted")
+    # Intake took the order to its warehouse in the webhook's own processing, with no orders.advance job.
+    assert world.jobs.list_workflows(workflow_id_prefix=f"{ADVANCE}:") == []
     key = world.warehouse_key(name)
     simulated = world.at_warehouse(key)
     assert {line.sku: line.quantity for line in simulated.order.lines} == {"TENT-2P": 2, "STOVE-1": 1}

@@ -1,12 +1,14 @@
 """Taking an order from Shopify to its warehouse: validate, route, record the warehouse orders, dispatch;
 then follow what Shopify says of it later (an edit, a cancellation, a payment).
 
-``orders.advance`` runs after every new version of an order (and when an operator fixed what stopped it),
-on the orders queue partitioned by order, so that two versions of one order are never handled at once. It
-decides and records; it never calls a warehouse. Each call to a warehouse is an ``orders.dispatch`` job on
-the warehouse-calls queue, keyed by what it sends, carrying the warehouse order's id: the document itself
-was recorded before the job was enqueued, so a retried or repeated dispatch sends the same document under
-the same key, which the connector makes idempotent (one 940 per order, whatever crashes).
+Advancing an order runs after every new version of it, in the transaction of the input that brought it
+(``flows.order_intake``), and as an ``orders.advance`` job when an operator fixed what stopped it, on the
+orders queue partitioned by order. Either way the order's row is locked first, so that two versions of one
+order are never handled at once. It decides and records; it never calls a warehouse. Each call to a
+warehouse is an ``orders.dispatch`` job on the warehouse-calls queue, keyed by what it sends, carrying the
+warehouse order's id: the document itself was recorded before the job was enqueued, so a retried or
+repeated dispatch sends the same document under the same key, which the connector makes idempotent (one 940
+per order, whatever crashes).
 """
 
 from __future__ import annotations
@@ -75,14 +77,20 @@ def _retry_order(uow: UnitOfWork, record: ExceptionRecord, request: ActionReques
 
 @job(ADVANCE, queue=ORDERS)
 def advance_order(ctx: JobContext, order_id: int) -> str:
-    settings = ctx.settings()
     with ctx.unit_of_work() as uow:
-        stored = uow.orders.by_id(order_id, for_update=True)
-        if stored is None:
-            raise FatalJobError(f"no order {order_id}")
-        outcome = _advance(uow, settings, stored)
+        outcome = advance_now(uow, ctx.settings(), order_id)
         uow.commit()
     return outcome
+
+
+def advance_now(uow: UnitOfWork, settings: Settings, order_id: int) -> str:
+    """What ``orders.advance`` does, in the caller's transaction (the caller commits). The order's row is
+    locked first (PostgreSQL; SQLite runs one writing transaction at a time), which serialises this with any
+    other transaction on the order as the orders queue's partition does for the job."""
+    stored = uow.orders.by_id(order_id, for_update=True)
+    if stored is None:
+        raise FatalJobError(f"no order {order_id}")
+    return _advance(uow, settings, stored)
 
 
 def _advance(uow: UnitOfWork, settings: Settings, stored: StoredOrder) -> str:

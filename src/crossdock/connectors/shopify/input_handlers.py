@@ -64,7 +64,9 @@ def _receive(ctx: JobContext, entry: InboxEntry, mapper: OrderMapper, *, origin:
                 else f"the input has no {SHOP_DOMAIN_HEADER} header",
                 details={"shop_domain": domain or None},
             )
-        outcome = receive_order(uow, shop, order, inbox_id=entry.id, origin=origin)
+        outcome = receive_order(
+            uow, shop, order, inbox_id=entry.id, origin=origin, advance_with=ctx.settings()
+        )
         uow.commit()
     return outcome
 
