@@ -259,7 +259,7 @@ def test_many_inputs_go_in_one_insert_each_new_once_in_statements_of_bounded_siz
     inbox = InboxRepository(with_accounts)
     earlier = inbox.record(source="shopify", kind="order", dedupe_key="o-2", payload=b"earlier")
     # Two rows per statement: five distinct inputs take three statements.
-    monkeypatch.setattr(inbox_module._INSERT_ENTRIES, "_rows_per_statement", 2)
+    monkeypatch.setattr(inbox_module._INSERT_ENTRIES, "rows_per_statement", 2)
     entries = [
         NewInboxEntry(
             source="shopify",
