@@ -213,10 +213,15 @@ class X12Warehouse:
         return await self._send("180", f"180:{authorisation.key}", authorisation.key, None, body)
 
     def acknowledge(
-        self, interchange: Interchange, rejected: Mapping[str, list[X12Error]] | None = None
+        self,
+        interchange: Interchange,
+        rejected: Mapping[str, list[X12Error]] | None = None,
+        *,
+        uow: UnitOfWork | None = None,
     ) -> list[OutboundDocument]:
         """Record a 997 for every functional group of an inbound interchange (a 997 is not answered);
-        ``rejected`` names the sets (by ST02) the hub could not read, with why, which the 997 rejects.
+        ``rejected`` names the sets (by ST02) the hub could not read, with why, which the 997 rejects. In
+        ``uow``'s transaction when given (the caller commits), otherwise in a transaction of its own.
 
         The 997s are stored, not uploaded: the next collection uploads them over its own session
         (``upload_pending``), a poll interval later at most. Answering each file over its own SFTP session
@@ -231,6 +236,8 @@ class X12Warehouse:
             sender = interchange.sender.identifier.strip()
             key = f"997:{sender}:{interchange.control_number}:{group.control_number}"
             answers.append(_Outgoing("997", key, None, None, body))
+        if uow is not None:
+            return self._record_all_in(uow, answers)
         return self._record_all(answers)
 
     async def upload_pending(self) -> list[Sent]:
@@ -286,17 +293,24 @@ class X12Warehouse:
         if not outgoing:
             return []
         with self._unit_of_work() as uow:
-            warehouse_id = self._warehouse_id(uow)
-            found = uow.x12_documents.by_keys(warehouse_id, [each.idempotency_key for each in outgoing])
-            unrecorded = {one.idempotency_key: one for one in outgoing if one.idempotency_key not in found}
-            if unrecorded:
-                controls = uow.x12_documents.take_control_numbers(warehouse_id, len(unrecorded))
-                new = [
-                    self._new_document(each, control)
-                    for each, control in zip(unrecorded.values(), controls, strict=True)
-                ]
-                found.update(uow.x12_documents.insert_many(warehouse_id, new))
+            recorded = self._record_all_in(uow, outgoing)
             uow.commit()
+        return recorded
+
+    def _record_all_in(self, uow: UnitOfWork, outgoing: Sequence[_Outgoing]) -> list[OutboundDocument]:
+        """``_record_all`` in the caller's transaction (the caller commits)."""
+        if not outgoing:
+            return []
+        warehouse_id = self._warehouse_id(uow)
+        found = uow.x12_documents.by_keys(warehouse_id, [each.idempotency_key for each in outgoing])
+        unrecorded = {one.idempotency_key: one for one in outgoing if one.idempotency_key not in found}
+        if unrecorded:
+            controls = uow.x12_documents.take_control_numbers(warehouse_id, len(unrecorded))
+            new = [
+                self._new_document(each, control)
+                for each, control in zip(unrecorded.values(), controls, strict=True)
+            ]
+            found.update(uow.x12_documents.insert_many(warehouse_id, new))
         return [found[each.idempotency_key] for each in outgoing]
 
     def _new_document(self, outgoing: _Outgoing, control: ControlNumbers) -> NewDocument:
