@@ -236,3 +236,14 @@ class Order:
             cancel_reason=document.get("cancel_reason"),
             note=document.get("note"),
         )
+
+
+def supersedes(new: Order, stored: Order) -> bool:
+    """Whether version ``new`` of an order is to replace ``stored``: a newer version does; so does one of the
+    same version that cancels the order while the stored one does not. Shopify's ``updated_at`` counts whole
+    seconds, so an order cancelled within the second it was created or last changed carries the version
+    already stored; a cancellation is never undone, so at equal versions the cancelled one is the later
+    state. Any other difference at equal versions cannot be ordered, and the stored one stays."""
+    if new.source_version != stored.source_version:
+        return new.source_version > stored.source_version
+    return new.is_cancelled and not stored.is_cancelled

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from crossdock.config import Settings
-from crossdock.domain.orders import Order
+from crossdock.domain.orders import Order, supersedes
 from crossdock.flows.order_dispatch import advance_now, enqueue_advance
 from crossdock.store.shops import ShopRecord
 from crossdock.store.unit_of_work import UnitOfWork
@@ -66,13 +66,17 @@ def receive_order(
         "version": order.source_version.isoformat(),
         "stored_version": stored_version.isoformat(),
     }
-    if uow.orders.replace(shop.id, order):
+    same_version = order.source_version == stored_version
+    if supersedes(order, stored.order) and uow.orders.replace(shop.id, order, same_version_too=same_version):
         _record(
             uow,
             shop,
             order,
             kind=ORDER_UPDATED,
-            message=f"{origin}: version {_time(order.source_version)} replaces "
+            message=f"{origin}: version {_time(order.source_version)} cancels the order and replaces the "
+            "stored one of the same second"
+            if same_version
+            else f"{origin}: version {_time(order.source_version)} replaces "
             f"{_time(stored_version, beside=order.source_version)}",
             data={**data, "outcome": "updated"},
             inbox_id=inbox_id,

@@ -74,15 +74,20 @@ class OrderRepository:
         ).scalar_one_or_none()
         return None if inserted is None else int(inserted)
 
-    def replace(self, shop_id: int, order: Order) -> bool:
-        """Replace the stored order with ``order`` if, and only if, ``order`` is a newer version; returns
-        whether it did. The status is left as it is: a new version of an order does not move it."""
+    def replace(self, shop_id: int, order: Order, *, same_version_too: bool = False) -> bool:
+        """Replace the stored order with ``order`` if, and only if, ``order`` is a newer version (or, with
+        ``same_version_too``, the same version: the caller decided it supersedes the stored one, see
+        ``domain.orders.supersedes``); returns whether it did. The status is left as it is: a new version of
+        an order does not move it."""
+        stored_version = orders.c.source_version
         replaced = self._connection.execute(
             sa.update(orders)
             .where(
                 orders.c.shop_id == shop_id,
                 orders.c.shopify_order_id == order.shopify_order_id,
-                orders.c.source_version < order.source_version,
+                stored_version <= order.source_version
+                if same_version_too
+                else stored_version < order.source_version,
             )
             .values(
                 name=order.name,
