@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from crossdock.domain.orders import Address, Order, OrderLine, supersedes
+from crossdock.domain.orders import supersedes
+from tests.support.dashboard_world import an_order
 
-AT = datetime(2026, 11, 29, 21, 39, 38, tzinfo=UTC)
-ORDER = Order(
-    shopify_order_id="1001",
-    name="#1001",
-    source_version=AT,
-    created_at=AT,
-    currency="USD",
-    email=None,
-    lines=(OrderLine("11", "TENT-2P", 1, None, "Tent", None, True),),
-    shipping_address=Address(
-        first_name="Ada", address1="1 Main St", city="Austin", zip="1", country_code="US"
-    ),
-    shipping_method=None,
-    tags=(),
-    financial_status="paid",
-    cancelled_at=None,
-    cancel_reason=None,
-    note=None,
-)
+ORDER = an_order("1001", "#1001", ("TENT-2P",))
+AT = ORDER.source_version
 CANCELLED = replace(ORDER, cancelled_at=AT, cancel_reason="customer")
 LATER = replace(ORDER, source_version=AT + timedelta(seconds=1))
 

@@ -42,6 +42,8 @@ class MultiRowInsert:
         constraint; return the ``returning`` columns of the rows inserted, as the database gives them."""
         dialect = connection.dialect
         processors = self._processors(dialect)
+        raw = dialect.driver == "psycopg"
+        paramstyle = "numeric_dollar" if raw else dialect.paramstyle
         inserted: list[tuple[Any, ...]] = []
         for start in range(0, len(rows), self.rows_per_statement):
             chunk = rows[start : start + self.rows_per_statement]
@@ -50,14 +52,8 @@ class MultiRowInsert:
                 for column, process in zip(self._columns, processors, strict=True):
                     value = row[column]
                     values.append(value if process is None or value is None else process(value))
-            raw = dialect.driver == "psycopg"
             sql = _statement(
-                dialect.name,
-                "numeric_dollar" if raw else dialect.paramstyle,
-                self._table.name,
-                self._columns,
-                self._returning,
-                len(chunk),
+                dialect.name, paramstyle, self._table.name, self._columns, self._returning, len(chunk)
             )
             with _raw_cursors(connection) if raw else nullcontext():
                 found = connection.exec_driver_sql(sql, tuple(values)).all()
@@ -83,6 +79,10 @@ def _raw_cursors(connection: sa.Connection) -> Iterator[None]:
         driver_connection.cursor_factory = previous
 
 
+# The one marker every value of a statement takes, by DB-API parameter style.
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
 @lru_cache(maxsize=256)
 def _statement(
     dialect_name: str,
@@ -92,22 +92,16 @@ def _statement(
     returning: tuple[str, ...],
     row_count: int,
 ) -> str:
-    marker: str | None
-    if paramstyle == "qmark":
-        marker = "?"
-    elif paramstyle in ("format", "pyformat"):
-        marker = "%s"
-    elif paramstyle == "numeric_dollar":
-        marker = None
+    width = len(columns)
+    if paramstyle == "numeric_dollar":
+        rows = [
+            "(" + ", ".join(f"${row * width + column}" for column in range(1, width + 1)) + ")"
+            for row in range(row_count)
+        ]
+    elif paramstyle in _MARKERS:
+        rows = ["(" + ", ".join([_MARKERS[paramstyle]] * width) + ")"] * row_count
     else:
         raise NotImplementedError(f"{dialect_name}: parameter style {paramstyle} is not supported")
-    width = len(columns)
-    rows = [
-        "("
-        + ", ".join(f"${row * width + column + 1}" if marker is None else marker for column in range(width))
-        + ")"
-        for row in range(row_count)
-    ]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(rows)} "
         f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
