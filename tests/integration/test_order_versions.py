@@ -25,7 +25,10 @@ SHOP = DeclaredShop(key="acme", domain="acme.myshopify.com", account_id="acme")
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 
-def version(minutes: int, quantity: int, *, cancelled: bool = False) -> Order:
+PAYMENTS = ("pending", "authorized", "paid", "refunded")  # in the order Shopify moves through them
+
+
+def version(minutes: int, quantity: int, *, cancelled: bool = False, payment: int = 2) -> Order:
     return Order(
         shopify_order_id="5001",
         name="#5001",
@@ -39,7 +42,7 @@ def version(minutes: int, quantity: int, *, cancelled: bool = False) -> Order:
         ),
         shipping_method=None,
         tags=(),
-        financial_status="paid",
+        financial_status=PAYMENTS[payment],  # type: ignore[arg-type]
         cancelled_at=START + timedelta(minutes=minutes) if cancelled else None,
         cancel_reason="customer" if cancelled else None,
         note=None,
@@ -60,26 +63,31 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(0, 5), st.booleans()), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.booleans(), st.integers(0, len(PAYMENTS) - 1)), min_size=1, max_size=8
+    )
+)
 def test_versions_in_any_order_converge_to_the_newest(
-    engine: sa.Engine, arrivals: list[tuple[int, bool]]
+    engine: sa.Engine, arrivals: list[tuple[int, bool, int]]
 ) -> None:
-    """Two versions of one minute differ only in a cancellation (Shopify's updated_at counts seconds: an
-    order cancelled in the second it changed keeps its version); the cancelled one is the later state."""
+    """Versions of one minute differ in a cancellation or a payment (Shopify's updated_at counts seconds: an
+    order cancelled or paid in the second it changed keeps its version); the cancelled one, then the one
+    further along its payment, is the later state."""
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM order_events"))
         connection.execute(sa.delete(orders))
-    for minutes, cancelled in arrivals:
+    for minutes, cancelled, payment in arrivals:
         with UnitOfWork(engine, RecordingEnqueuer()) as uow:
             shop = uow.shops.by_domain(SHOP.domain)
             assert shop is not None
-            arriving = version(minutes, quantity=minutes + 1, cancelled=cancelled)
+            arriving = version(minutes, quantity=minutes + 1, cancelled=cancelled, payment=payment)
             receive_order(uow, shop, arriving, inbox_id=None, origin="test")
             uow.commit()
     with UnitOfWork(engine) as uow:
         shop = uow.shops.by_domain(SHOP.domain)
         assert shop is not None
         stored = uow.orders.get(shop.id, "5001")
-    newest, cancelled = max(arrivals)
+    newest, cancelled, payment = max(arrivals)
     assert stored is not None
-    assert stored.order == version(newest, quantity=newest + 1, cancelled=cancelled)
+    assert stored.order == version(newest, quantity=newest + 1, cancelled=cancelled, payment=payment)

@@ -238,12 +238,39 @@ class Order:
         )
 
 
+# How far along its payment an order is. Shopify moves a payment forward only (pending → authorized →
+# partially paid → paid → partially refunded → refunded; a voided or expired authorisation ends it), so of two
+# versions of the same second the one further along is the later state. Equal ranks cannot be ordered.
+PAYMENT_PROGRESS: dict[str, int] = {
+    "pending": 0,
+    "authorized": 1,
+    "partially_paid": 2,
+    "paid": 3,
+    "partially_refunded": 4,
+    "refunded": 5,
+    "voided": 5,
+    "expired": 5,
+}
+
+
+def _progress(order: Order) -> tuple[datetime, bool, int]:
+    payment = -1 if order.financial_status is None else PAYMENT_PROGRESS[order.financial_status]
+    return (order.source_version, order.is_cancelled, payment)
+
+
 def supersedes(new: Order, stored: Order) -> bool:
-    """Whether version ``new`` of an order is to replace ``stored``: a newer version does; so does one of the
-    same version that cancels the order while the stored one does not. Shopify's ``updated_at`` counts whole
-    seconds, so an order cancelled within the second it was created or last changed carries the version
-    already stored; a cancellation is never undone, so at equal versions the cancelled one is the later
-    state. Any other difference at equal versions cannot be ordered, and the stored one stays."""
-    if new.source_version != stored.source_version:
-        return new.source_version > stored.source_version
-    return new.is_cancelled and not stored.is_cancelled
+    """Whether version ``new`` of an order is to replace ``stored``: a newer version does. Shopify's
+    ``updated_at`` counts whole seconds, so an order paid or cancelled within the second it was created or
+    last changed carries the version already stored; at equal versions the one further along is the later
+    state: one that cancels the order while the stored one does not (a cancellation is never undone), then
+    one further along its payment (``PAYMENT_PROGRESS``). Any other difference at equal versions cannot be
+    ordered, and the stored one stays. Being a strict order on (version, cancelled, payment), versions
+    delivered in any order leave the greatest stored."""
+    return _progress(new) > _progress(stored)
+
+
+def same_second_change(new: Order, stored: Order) -> str:
+    """What makes ``new`` supersede ``stored`` of the same version, in words for the timeline."""
+    if new.is_cancelled and not stored.is_cancelled:
+        return "cancels the order"
+    return f"moves the payment from {stored.financial_status or 'unknown'} to {new.financial_status}"

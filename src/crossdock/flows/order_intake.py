@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from crossdock.config import Settings
-from crossdock.domain.orders import Order, supersedes
+from crossdock.domain.orders import Order, same_second_change, supersedes
 from crossdock.flows.order_dispatch import advance_now, enqueue_advance
 from crossdock.store.shops import ShopRecord
 from crossdock.store.unit_of_work import UnitOfWork
@@ -73,8 +73,8 @@ def receive_order(
             shop,
             order,
             kind=ORDER_UPDATED,
-            message=f"{origin}: version {_time(order.source_version)} cancels the order and replaces the "
-            "stored one of the same second"
+            message=f"{origin}: version {_time(order.source_version)} "
+            f"{same_second_change(order, stored.order)} and replaces the stored one of the same second"
             if same_version
             else f"{origin}: version {_time(order.source_version)} replaces "
             f"{_time(stored_version, beside=order.source_version)}",
