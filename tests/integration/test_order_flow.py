@@ -7,16 +7,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crossdock.cli import app as cli
+from crossdock.connectors.x12.codec import read_interchange
+from crossdock.connectors.x12.model import Segment
 from crossdock.flows.order_dispatch import ADVANCE
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
 from tests.support.order_world import ADDRESS, DOMAIN, WAREHOUSE, World, open_world, wait_for
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -285,6 +290,49 @@ def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> 
         "the corrected tracking in Shopify",
     )
     assert len(world.fulfillments(gid)) == 1
+
+
+def test_a_file_the_hub_cannot_read_is_rejected_alone_and_the_file_beside_it_is_applied(world: World) -> None:
+    """Files collected together are handled in a shared transaction; one the hub cannot read makes it roll
+    back, and each file is then handled alone: the bad one answered with a rejecting 997 and kept as an
+    exception, the good one applied."""
+    placed = world.place({"TENT-3P": 1})
+    name, gid = placed["name"], placed["id"]
+    world.reaches(name, "accepted")
+    key = world.warehouse_key(name)
+    world.at_warehouse(key)
+    world.ship(key)
+    wait_for(lambda: world.fulfillments(gid), "the fulfillment")
+    shipment = world.shipment_of(name)
+    corrected = replace(
+        shipment, parcels=(replace(shipment.parcels[0], tracking_number="1Z999AA10000000002"),)
+    )
+    # A 945 without its W06 header: the envelope is sound, the set is not.
+    broken = world.partner_interchange([("945", "SW", (Segment("N1", ("ST", "Ada")),))], 900003, NOW)
+    world.warehouse_writes("945_broken.edi", broken)
+    world.warehouse_sends_945(corrected, order_name=name)
+
+    wait_for(
+        lambda: [info.number for info in world.fulfillments(gid)[0].tracking] == ["1Z999AA10000000002"],
+        "the corrected tracking in Shopify",
+    )
+    (problem,) = wait_for(lambda: world.exceptions("input_rejected"), "the broken file's exception")
+    assert problem.details["file_name"] == "945_broken.edi" and problem.details["set"] == "945"
+    wait_for(lambda: "900003" in rejected_groups(world), "the 997 rejecting the broken file")
+    assert "900001" not in rejected_groups(world)
+
+
+def rejected_groups(world: World) -> list[str]:
+    """The control numbers of the groups the hub's 997s (as the 3PL received them) rejected."""
+    rejected = []
+    folder = world.site.root / "sftp" / "in" / "archive"
+    for name in world.files_received("997"):
+        for group in read_interchange((folder / name).read_bytes()).groups:
+            for answer in group.transaction_sets:
+                tags = {segment.tag: segment for segment in answer.segments}
+                if tags["AK9"].element(1) == "R":
+                    rejected.append(tags["AK1"].element(2))
+    return rejected
 
 
 def test_an_order_cancelled_while_its_warehouse_is_unreachable_is_never_sent(world: World) -> None:

@@ -28,7 +28,8 @@ from fastapi import FastAPI
 
 from crossdock.config import Settings
 from crossdock.flows.inbox_writer import InboxWriter, InboxWriterFailure, InboxWriterStopped
-from crossdock.flows.intake import Input, record_inputs
+from crossdock.flows.intake import Input, record_inputs, store_inputs_awaiting_job
+from crossdock.flows.intake_activity import INTAKE_ACTIVITY
 from crossdock.hub import Hub
 from crossdock.sandbox.shopify.app import create_sandbox_app
 from crossdock.sandbox.shopify.orders import MailingAddress, place_order
@@ -479,6 +480,58 @@ def test_a_batch_processes_each_row_once_keeps_a_rejected_one_and_hands_a_failin
             "succeeded flaky-1 inbox.process",
         ]
     )
+
+
+def test_a_batch_handles_rows_in_shared_transactions_and_a_failing_one_alone_with_nothing_half_done(
+    hub: Hub, tmp_path: Path, client_side: ClientSide
+) -> None:
+    """Rows whose handler works in a given transaction share transactions; when one raises, its transaction
+    rolls back and the rows it held are handled one by one: the failing one is rejected with none of its
+    writes kept, the others are processed once more, alone, and the rows after it share again."""
+    journal = tmp_path / "journal.txt"
+    early = [f"s-{n}" for n in range(1, 6)]
+    late = [f"s-{n}" for n in range(6, 31)]
+    inputs = [
+        *(note("shared-note", key, journal) for key in early),
+        note("shared-unusable-note", "bad", journal),
+        *(note("shared-note", key, journal) for key in late),
+        note("note", "plain", journal),
+        note("shared-note", "s-last", journal),
+    ]
+    assert hub.jobs is not None
+    with hub.jobs.unit_of_work() as uow:
+        # One at a time, so the rows' ids (the batch's order) follow the list; the relay makes them a batch.
+        ids = {each.dedupe_key: store_inputs_awaiting_job(uow, [each])[0].inbox_id for each in inputs}
+        uow.commit()
+    INTAKE_ACTIVITY.note_committed()
+
+    (batch,) = wait_finished_batch_jobs(client_side)
+    assert batch.output == {"processed": len(inputs) - 1, "failed": 1}
+    with hub.jobs.unit_of_work() as uow:
+        states = {key: entry.state for key, entry in uow.inbox.get_many(list(ids.values())).items()}
+        cursors = {key: uow.sync_cursors.get("test", key) for key in ids}
+        (problem,) = uow.exceptions.list()
+    assert {states[inbox_id] for key, inbox_id in ids.items() if key != "bad"} == {"processed"}
+    assert states[ids["bad"]] == "failed"
+    assert (problem.type, problem.subject_id) == ("input_rejected", str(ids["bad"]))
+    assert cursors.pop("bad") is None  # written twice, rolled back twice
+    assert cursors.pop("plain") is None  # a plain handler, no cursor
+    assert set(cursors.values()) == {"handled"}
+
+    seen: dict[str, list[str]] = {}
+    for label in labels(journal):
+        _kind, key, transaction = label.split(" ")
+        seen.setdefault(key, []).append(transaction)
+    # The rows before the failing one: once in the rolled-back transaction, then each in one of its own.
+    rolled_back = {transactions[0] for key in [*early, "bad"] for transactions in [seen[key]]}
+    assert len(rolled_back) == 1
+    assert all(len(seen[key]) == 2 for key in [*early, "bad"])
+    alone = [seen[key][1] for key in [*early, "bad"]]
+    assert len(set(alone)) == len(alone) and not set(alone) & rolled_back
+    # The rows after it share transactions again (one, unless the machine was slow enough to need more).
+    assert all(len(seen[key]) == 1 for key in late)
+    assert len({seen[key][0] for key in late}) <= 5
+    assert seen["plain"] == ["inbox.process_batch"]
 
 
 def test_the_writer_commits_every_queued_input_before_it_stops_then_refuses_more(

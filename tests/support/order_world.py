@@ -5,9 +5,10 @@ and 947s."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from crossdock.config import Settings, X12PartnerSettings, load_settings
 from crossdock.connectors.x12.codec import build_interchange, write_interchange
 from crossdock.connectors.x12.documents.shipping_advice_945 import write_945
 from crossdock.connectors.x12.documents.warehouse_receipt_944 import write_944
-from crossdock.connectors.x12.model import Party
+from crossdock.connectors.x12.model import Party, Segment
 from crossdock.domain.warehouse import ReturnReceived, Shipped
 from crossdock.jobs.engine import make_client
 from crossdock.sandbox.shopify.api import ShopifySandbox
@@ -176,25 +177,21 @@ class World:
 
     def warehouse_sends_945(self, shipped: Shipped, *, order_name: str) -> None:
         """A 945 the 3PL writes by hand (a correction), into the folder the hub collects."""
-        interchange = build_interchange(
-            sender=Party("ZZ", PARTNER.receiver_id),
-            receiver=Party("ZZ", PARTNER.sender_id),
-            gs_sender=PARTNER.gs_receiver,
-            gs_receiver=PARTNER.gs_sender,
-            version=PARTNER.version,
-            usage="T",
-            interchange_control=900001,
-            group_control=900001,
-            sets=[("945", "SW", write_945(shipped, partner=PARTNER, order_name=order_name))],
-            now=shipped.occurred_at,
+        sets = [("945", "SW", write_945(shipped, partner=PARTNER, order_name=order_name))]
+        self.warehouse_writes(
+            "945_correction.edi", self.partner_interchange(sets, 900001, shipped.occurred_at)
         )
-        outbox = self.site.root / "sftp" / "out"
-        (outbox / ".945_correction.part").write_bytes(write_interchange(interchange))
-        (outbox / ".945_correction.part").rename(outbox / "945_correction.edi")
 
     def warehouse_sends_944(self, received: ReturnReceived) -> None:
         """A 944 the 3PL writes by hand (goods its simulation would not receive), into the folder the hub
         collects."""
+        sets = [("944", "RE", write_944(received, partner=PARTNER))]
+        self.warehouse_writes("944_by_hand.edi", self.partner_interchange(sets, 900002, received.occurred_at))
+
+    def partner_interchange(
+        self, sets: Sequence[tuple[str, str, Sequence[Segment]]], control: int, now: datetime
+    ) -> bytes:
+        """A file as the 3PL writes it: its ids as sender, the hub's as receiver."""
         interchange = build_interchange(
             sender=Party("ZZ", PARTNER.receiver_id),
             receiver=Party("ZZ", PARTNER.sender_id),
@@ -202,14 +199,18 @@ class World:
             gs_receiver=PARTNER.gs_sender,
             version=PARTNER.version,
             usage="T",
-            interchange_control=900002,
-            group_control=900002,
-            sets=[("944", "RE", write_944(received, partner=PARTNER))],
-            now=received.occurred_at,
+            interchange_control=control,
+            group_control=control,
+            sets=sets,
+            now=now,
         )
+        return write_interchange(interchange)
+
+    def warehouse_writes(self, name: str, data: bytes) -> None:
+        """A file in the folder the hub collects, written whole (under a hidden name, then renamed)."""
         outbox = self.site.root / "sftp" / "out"
-        (outbox / ".944_by_hand.part").write_bytes(write_interchange(interchange))
-        (outbox / ".944_by_hand.part").rename(outbox / "944_by_hand.edi")
+        (outbox / f".{name}.part").write_bytes(data)
+        (outbox / f".{name}.part").rename(outbox / name)
 
     def at_warehouse(self, key: str) -> Any:
         def check() -> Any:

@@ -23,11 +23,12 @@ from crossdock.connectors.shopify.order_mapping import (
 from crossdock.connectors.shopify.order_poll import POLLED_ORDER_KIND
 from crossdock.connectors.shopify.topics import ORDER_TOPICS
 from crossdock.domain.orders import Order
-from crossdock.flows.input_handlers import handles
+from crossdock.flows.input_handlers import handles_in_transaction
 from crossdock.flows.intake import InputRejected
 from crossdock.flows.order_intake import IntakeOutcome, receive_order
 from crossdock.jobs.context import JobContext
 from crossdock.store.inbox import InboxEntry
+from crossdock.store.unit_of_work import UnitOfWork
 
 SOURCE = "shopify"
 SHOP_DOMAIN_HEADER = "X-Shopify-Shop-Domain"
@@ -37,38 +38,40 @@ ORIGIN_HEADER = "X-Crossdock-Origin"
 OrderMapper = Callable[[Mapping[str, Any]], Order]
 
 
-def receive_order_webhook(ctx: JobContext, entry: InboxEntry) -> IntakeOutcome:
-    return _receive(ctx, entry, order_from_webhook, origin=f"{entry.kind} webhook")
+def receive_order_webhook(ctx: JobContext, uow: UnitOfWork, entry: InboxEntry) -> IntakeOutcome:
+    return _receive(ctx, uow, entry, order_from_webhook, origin=f"{entry.kind} webhook")
 
 
 for _topic in ORDER_TOPICS:
-    handles(SOURCE, _topic)(receive_order_webhook)
+    handles_in_transaction(SOURCE, _topic)(receive_order_webhook)
 
 
-@handles(SOURCE, POLLED_ORDER_KIND)
-def receive_polled_order(ctx: JobContext, entry: InboxEntry) -> IntakeOutcome:
+@handles_in_transaction(SOURCE, POLLED_ORDER_KIND)
+def receive_polled_order(ctx: JobContext, uow: UnitOfWork, entry: InboxEntry) -> IntakeOutcome:
     return _receive(
-        ctx, entry, order_from_graphql, origin=str(entry.headers.get(ORIGIN_HEADER) or "reconciliation poll")
+        ctx,
+        uow,
+        entry,
+        order_from_graphql,
+        origin=str(entry.headers.get(ORIGIN_HEADER) or "reconciliation poll"),
     )
 
 
-def _receive(ctx: JobContext, entry: InboxEntry, mapper: OrderMapper, *, origin: str) -> IntakeOutcome:
+def _receive(
+    ctx: JobContext, uow: UnitOfWork, entry: InboxEntry, mapper: OrderMapper, *, origin: str
+) -> IntakeOutcome:
+    """Hand the order to the order intake in the caller's transaction (the caller commits)."""
     order = read_order(entry.payload, mapper)
     domain = str(entry.headers.get(SHOP_DOMAIN_HEADER) or "").lower()
-    with ctx.unit_of_work() as uow:
-        shop = uow.shops.by_domain(domain) if domain else None
-        if shop is None:
-            raise InputRejected(
-                f"no shop with domain {domain!r} is known to the hub"
-                if domain
-                else f"the input has no {SHOP_DOMAIN_HEADER} header",
-                details={"shop_domain": domain or None},
-            )
-        outcome = receive_order(
-            uow, shop, order, inbox_id=entry.id, origin=origin, advance_with=ctx.settings()
+    shop = uow.shops.by_domain(domain) if domain else None
+    if shop is None:
+        raise InputRejected(
+            f"no shop with domain {domain!r} is known to the hub"
+            if domain
+            else f"the input has no {SHOP_DOMAIN_HEADER} header",
+            details={"shop_domain": domain or None},
         )
-        uow.commit()
-    return outcome
+    return receive_order(uow, shop, order, inbox_id=entry.id, origin=origin, advance_with=ctx.settings())
 
 
 def read_order(body: bytes, mapper: OrderMapper) -> Order:

@@ -26,7 +26,7 @@ from crossdock.domain.warehouse import (
     SourceDocument,
     WarehouseEvent,
 )
-from crossdock.flows.input_handlers import handles
+from crossdock.flows.input_handlers import handles, handles_in_transaction
 from crossdock.flows.intake import InputRejected
 from crossdock.flows.warehouse_feedback import apply_journaled
 from crossdock.jobs.context import JobContext
@@ -43,13 +43,24 @@ FILE_NAME_HEADER = "file_name"
 @handles(SOURCE, UNREADABLE)
 @handles(SOURCE, INTERCHANGE)
 def receive_x12_file(ctx: JobContext, entry: InboxEntry) -> dict[str, int]:
-    settings = ctx.settings()
+    return process_x12_file(_connector(ctx, entry), ctx.unit_of_work, entry)
+
+
+@handles_in_transaction(SOURCE, INTERCHANGE)
+def journal_x12_file(ctx: JobContext, uow: UnitOfWork, entry: InboxEntry) -> dict[str, int]:
+    """``receive_x12_file`` in a transaction shared with other files (the caller commits). A file that
+    cannot be read raises, and is then handled alone by ``receive_x12_file``, which answers and rejects it."""
+    connector = _connector(ctx, entry)
+    reading = connector.read(entry.kind, entry.payload, file_name=entry.headers.get(FILE_NAME_HEADER))
+    return _journal_in(uow, connector, entry, reading)
+
+
+def _connector(ctx: JobContext, entry: InboxEntry) -> X12Warehouse:
     key = str(entry.headers.get(WAREHOUSE_HEADER) or "")
     try:
-        connector = x12_warehouse(settings, key, ctx.unit_of_work)
+        return x12_warehouse(ctx.settings(), key, ctx.unit_of_work)
     except LookupError as error:
         raise InputRejected(str(error), details={"warehouse": key}) from None
-    return process_x12_file(connector, ctx.unit_of_work, entry)
 
 
 def process_x12_file(
@@ -68,37 +79,37 @@ def process_x12_file(
             # The envelope is sound: tell the partner which set was refused, and why.
             connector.acknowledge(read_interchange(entry.payload), {set_number: [cause]})
         raise InputRejected(str(rejection), details={"file_name": file_name, **rejection.details}) from None
-    journaled, answered = _journal(unit_of_work, connector, entry, reading)
-    return {"events": journaled, "acknowledgments": len(reading.acknowledgments), "answers": answered}
-
-
-def _journal(
-    unit_of_work: Callable[[], UnitOfWork], connector: X12Warehouse, entry: InboxEntry, reading: ReadDocument
-) -> tuple[int, int]:
-    """Record the events and the acknowledgments of one file, and the 997 answering it, in one transaction
-    (each commit waits for the disk: two a file were most of what processing one cost under load); how many
-    events were new and how many 997s answer the file."""
     with unit_of_work() as uow:
-        record = uow.warehouses.by_code(connector.key)
-        if record is None:
-            raise FatalJobError(f"warehouse {connector.key!r} is not in the database")
-        derived: list[WarehouseEvent] = []
-        for acknowledgment in reading.acknowledgments:
-            status = "accepted" if acknowledgment.accepted else "rejected"
-            detail = {"errors": list(acknowledgment.errors), "inbox_id": entry.id}
-            documents = uow.x12_documents.acknowledge_group(
-                record.id, int(acknowledgment.reference), status=status, detail=detail
-            )
-            for document in documents:
-                derived.extend(
-                    _meaning_of_acknowledgment(uow, connector, document, acknowledgment, entry.received_at)
-                )
-        new = uow.warehouse_events.append(record.id, entry.id, [*reading.events, *derived])
-        if new:
-            apply_journaled(uow, connector.key, entry.id)
-        answered = connector.acknowledge(read_interchange(entry.payload), uow=uow)
+        counts = _journal_in(uow, connector, entry, reading)
         uow.commit()
-    return new, len(answered)
+    return counts
+
+
+def _journal_in(
+    uow: UnitOfWork, connector: X12Warehouse, entry: InboxEntry, reading: ReadDocument
+) -> dict[str, int]:
+    """Record the events and the acknowledgments of one file, and the 997 answering it, in the caller's
+    transaction (the caller commits; each commit waits for the disk, and two a file were most of what
+    processing one cost under load): how many events were new, 997s the file carried, and 997s answer it."""
+    record = uow.warehouses.by_code(connector.key)
+    if record is None:
+        raise FatalJobError(f"warehouse {connector.key!r} is not in the database")
+    derived: list[WarehouseEvent] = []
+    for acknowledgment in reading.acknowledgments:
+        status = "accepted" if acknowledgment.accepted else "rejected"
+        detail = {"errors": list(acknowledgment.errors), "inbox_id": entry.id}
+        documents = uow.x12_documents.acknowledge_group(
+            record.id, int(acknowledgment.reference), status=status, detail=detail
+        )
+        for document in documents:
+            derived.extend(
+                _meaning_of_acknowledgment(uow, connector, document, acknowledgment, entry.received_at)
+            )
+    new = uow.warehouse_events.append(record.id, entry.id, [*reading.events, *derived])
+    if new:
+        apply_journaled(uow, connector.key, entry.id)
+    answered = connector.acknowledge(read_interchange(entry.payload), uow=uow)
+    return {"events": new, "acknowledgments": len(reading.acknowledgments), "answers": len(answered)}
 
 
 def _meaning_of_acknowledgment(
