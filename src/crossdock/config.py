@@ -282,9 +282,10 @@ class X12PartnerSettings(_Section):
     file_name: str = "{set}_{control}.edi"
     # A 940 or 180 not acknowledged by a 997 after this many minutes raises an exception.
     acknowledgment_timeout_minutes: int = Field(default=60, ge=1, le=10_080, description="1 to 10080")
-    # How often the inbound folder is read, and how long a file's size must stay the same before a file
-    # that was not renamed into place is taken as complete.
-    poll_interval_seconds: int = Field(default=60, ge=1, le=86_400, description="1 to 86400")
+    # How often the inbound folder is read (below a second: several times within each second's collection
+    # job, over one session), and how long a file's size must stay the same before a file that was not
+    # renamed into place is taken as complete.
+    poll_interval_seconds: float = Field(default=60, ge=0.25, le=86_400, description="0.25 to 86400")
     stable_seconds: float = Field(default=2.0, ge=0, le=3_600, description="0 to 3600")
 
     @property

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
-from crossdock.config import Settings, WarehouseSettings
+from crossdock.config import Settings, WarehouseSettings, X12PartnerSettings
 from crossdock.connectors.base import Sent, WarehouseUnavailable
 from crossdock.connectors.x12.codec import X12Error, build_interchange, read_interchange, write_interchange
 from crossdock.connectors.x12.collection import collect_into_inbox
@@ -25,7 +25,7 @@ from crossdock.connectors.x12.documents.context import ReadContext
 from crossdock.connectors.x12.documents.functional_ack_997 import read_997, write_997
 from crossdock.connectors.x12.documents.shipping_advice_945 import write_945
 from crossdock.connectors.x12.input_handlers import process_x12_file
-from crossdock.connectors.x12.jobs import check_acknowledgments
+from crossdock.connectors.x12.jobs import check_acknowledgments, collections_per_job, slot_seconds
 from crossdock.connectors.x12.model import Party, Segment
 from crossdock.domain.orders import Address
 from crossdock.domain.warehouse import (
@@ -472,3 +472,40 @@ def test_a_997_is_recorded_then_uploaded_by_the_next_collection_even_after_an_ou
         assert read_interchange(answer).groups[0].functional_id == "FA"
 
     run(tmp_path, engine, scenario)
+
+
+def test_collections_below_a_second_apart_share_one_session_and_take_what_arrives_between_them(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
+    async def scenario(opened: Site) -> None:
+        first = partner_file(opened, "945", "SW", (Segment("W06", ("J", "1001-A")),), 61)
+        later = partner_file(opened, "945", "SW", (Segment("W06", ("J", "1001-B")),), 62)
+        opened.drop("945_61.edi", first)
+        collecting = asyncio.ensure_future(
+            collect_into_inbox(opened.connector, opened.unit_of_work, times=3, every=0.3)
+        )
+        await asyncio.sleep(0.15)  # after the first collection, before the second
+        opened.drop("945_62.edi", later)
+        report = await collecting
+        assert (report.files, report.new, report.unreadable) == (2, 2, 0)
+        assert sorted(opened.files("/out/archive")) == ["945_61.edi", "945_62.edi"]
+        assert len(opened.enqueuer.calls) == 2  # one processing job per collection that found files
+
+    run(tmp_path, engine, scenario)
+
+
+@pytest.mark.parametrize(
+    ("interval", "slot", "collections"), [(60.0, 60.0, 1), (1.0, 1.0, 1), (0.5, 1.0, 2), (0.25, 1.0, 4)]
+)
+def test_a_poll_interval_below_a_second_is_several_collections_in_each_second_job(
+    interval: float, slot: float, collections: int
+) -> None:
+    assert (slot_seconds(interval), collections_per_job(interval)) == (slot, collections)
+
+
+def test_the_poll_interval_goes_down_to_a_quarter_of_a_second() -> None:
+    ids = {"sender_id": "ACMEHUB", "receiver_id": "EAST3PL"}
+    quarter = X12PartnerSettings.model_validate({**ids, "poll_interval_seconds": 0.25})
+    assert quarter.poll_interval_seconds == 0.25
+    with pytest.raises(ValidationError, match=r"greater than or equal to 0\.25"):
+        X12PartnerSettings.model_validate({**ids, "poll_interval_seconds": 0.1})

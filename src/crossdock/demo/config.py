@@ -219,6 +219,6 @@ sender_id = "CROSSDOCK"
 receiver_id = "SANDBOX3PL"
 usage = "T"
 # The fastest the hub collects; the sandbox renames its files into place, so they are complete when listed.
-poll_interval_seconds = 1
+poll_interval_seconds = 0.25
 stable_seconds = 0
 """

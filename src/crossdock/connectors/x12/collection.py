@@ -9,6 +9,7 @@ the inbox recognises (same sender and interchange control number) and answers wi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,14 @@ class CollectionReport:
     new: int
     unreadable: int
 
+    def __add__(self, other: CollectionReport) -> CollectionReport:
+        return CollectionReport(
+            uploaded=self.uploaded + other.uploaded,
+            files=self.files + other.files,
+            new=self.new + other.new,
+            unreadable=self.unreadable + other.unreadable,
+        )
+
     def as_dict(self) -> dict[str, int]:
         return {
             "uploaded": self.uploaded,
@@ -35,33 +44,46 @@ class CollectionReport:
 
 
 async def collect_into_inbox(
-    connector: X12Warehouse, unit_of_work: Callable[[], UnitOfWork]
+    connector: X12Warehouse, unit_of_work: Callable[[], UnitOfWork], *, times: int = 1, every: float = 0.0
 ) -> CollectionReport:
+    """``times`` collections, ``every`` seconds apart (start to start), over one SFTP session: the report
+    adds them up."""
+    total = CollectionReport(uploaded=0, files=0, new=0, unreadable=0)
+    loop = asyncio.get_running_loop()
     async with connector.connection():
-        uploaded = await connector.upload_pending()
-        documents = await connector.collect()
-        if documents:
-            with unit_of_work() as uow:
-                recorded = record_inputs(
-                    uow,
-                    [
-                        Input(
-                            source=SOURCE,
-                            kind=document.kind,
-                            dedupe_key=document.dedupe_key,
-                            payload=document.body,
-                            headers={
-                                WAREHOUSE_HEADER: connector.key,
-                                FILE_NAME_HEADER: document.received_from,
-                            },
-                        )
-                        for document in documents
-                    ],
-                )
-                uow.commit()
-            await connector.settle_all(documents)
-        else:
-            recorded = []
+        for round_ in range(times):
+            started = loop.time()
+            total = total + await _collect_once(connector, unit_of_work)
+            if round_ + 1 < times:
+                await asyncio.sleep(max(0.0, every - (loop.time() - started)))
+    return total
+
+
+async def _collect_once(connector: X12Warehouse, unit_of_work: Callable[[], UnitOfWork]) -> CollectionReport:
+    uploaded = await connector.upload_pending()
+    documents = await connector.collect()
+    if documents:
+        with unit_of_work() as uow:
+            recorded = record_inputs(
+                uow,
+                [
+                    Input(
+                        source=SOURCE,
+                        kind=document.kind,
+                        dedupe_key=document.dedupe_key,
+                        payload=document.body,
+                        headers={
+                            WAREHOUSE_HEADER: connector.key,
+                            FILE_NAME_HEADER: document.received_from,
+                        },
+                    )
+                    for document in documents
+                ],
+            )
+            uow.commit()
+        await connector.settle_all(documents)
+    else:
+        recorded = []
     new = sum(int(outcome.is_new) for outcome in recorded)
     unreadable = sum(1 for document in documents if document.kind == UNREADABLE)
     return CollectionReport(uploaded=len(uploaded), files=len(documents), new=new, unreadable=unreadable)
