@@ -28,6 +28,7 @@ from crossdock.flows.intake import InputRejected
 from crossdock.flows.order_intake import IntakeOutcome, receive_order
 from crossdock.jobs.context import JobContext
 from crossdock.store.inbox import InboxEntry
+from crossdock.store.shops import ShopRecord
 from crossdock.store.unit_of_work import UnitOfWork
 
 SOURCE = "shopify"
@@ -62,6 +63,13 @@ def _receive(
 ) -> IntakeOutcome:
     """Hand the order to the order intake in the caller's transaction (the caller commits)."""
     order = read_order(entry.payload, mapper)
+    shop = shop_of_input(uow, entry)
+    return receive_order(uow, shop, order, inbox_id=entry.id, origin=origin, advance_with=ctx.settings())
+
+
+def shop_of_input(uow: UnitOfWork, entry: InboxEntry) -> ShopRecord:
+    """The shop named by the input's ``X-Shopify-Shop-Domain`` header; InputRejected when it has none or the
+    hub knows no such shop."""
     domain = str(entry.headers.get(SHOP_DOMAIN_HEADER) or "").lower()
     shop = uow.shops.by_domain(domain) if domain else None
     if shop is None:
@@ -71,7 +79,7 @@ def _receive(
             else f"the input has no {SHOP_DOMAIN_HEADER} header",
             details={"shop_domain": domain or None},
         )
-    return receive_order(uow, shop, order, inbox_id=entry.id, origin=origin, advance_with=ctx.settings())
+    return shop
 
 
 def read_order(body: bytes, mapper: OrderMapper) -> Order:

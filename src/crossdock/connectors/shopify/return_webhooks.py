@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from crossdock.connectors.shopify.input_handlers import SHOP_DOMAIN_HEADER, SOURCE
+from crossdock.connectors.shopify.input_handlers import SOURCE, shop_of_input
 from crossdock.connectors.shopify.return_mapping import ReturnPayloadError, notice_from_webhook
 from crossdock.connectors.shopify.topics import RETURN_TOPICS
 from crossdock.domain.returns import ReturnNotice
@@ -23,16 +23,8 @@ from crossdock.store.inbox import InboxEntry
 
 def receive_return_webhook(ctx: JobContext, entry: InboxEntry) -> str:
     notice = read_notice(entry.kind, entry.payload)
-    domain = str(entry.headers.get(SHOP_DOMAIN_HEADER) or "").lower()
     with ctx.unit_of_work() as uow:
-        shop = uow.shops.by_domain(domain) if domain else None
-        if shop is None:
-            raise InputRejected(
-                f"no shop with domain {domain!r} is known to the hub"
-                if domain
-                else f"the input has no {SHOP_DOMAIN_HEADER} header",
-                details={"shop_domain": domain or None},
-            )
+        shop = shop_of_input(uow, entry)
         try:
             outcome = receive_return_notice(
                 uow, shop, notice, inbox_id=entry.id, origin=f"{entry.kind} webhook"
