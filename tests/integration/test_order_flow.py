@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from crossdock.cli import app as cli
 from crossdock.connectors.x12.codec import read_interchange
 from crossdock.connectors.x12.model import Segment
+from crossdock.domain.warehouse import Shipped
 from crossdock.flows.order_dispatch import ADVANCE
 from crossdock.jobs.enqueuer import DbosEnqueuer
 from crossdock.store.unit_of_work import JobRequest, UnitOfWork
@@ -270,7 +271,9 @@ def test_a_manual_hold_stops_an_order_until_released(world: World) -> None:
     world.reaches(name, "accepted")
 
 
-def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> None:
+def fulfilled_with_new_tracking(world: World, tracking_number: str) -> tuple[str, str, Shipped]:
+    """An order shipped and fulfilled in Shopify: its name, GID, and its shipment with the first parcel's
+    tracking number replaced by ``tracking_number`` (what a 945 correcting it says)."""
     placed = world.place({"TENT-3P": 1})
     name, gid = placed["name"], placed["id"]
     world.reaches(name, "accepted")
@@ -279,11 +282,12 @@ def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> 
     world.ship(key)
     wait_for(lambda: world.fulfillments(gid), "the fulfillment")
     shipment = world.shipment_of(name)
-    corrected = replace(
-        shipment,
-        occurred_at=shipment.occurred_at,
-        parcels=(replace(shipment.parcels[0], tracking_number="1Z999AA10000000001"),),
-    )
+    parcels = (replace(shipment.parcels[0], tracking_number=tracking_number),)
+    return name, gid, replace(shipment, parcels=parcels)
+
+
+def test_corrected_tracking_replaces_the_fulfillments_tracking(world: World) -> None:
+    name, gid, corrected = fulfilled_with_new_tracking(world, "1Z999AA10000000001")
     world.warehouse_sends_945(corrected, order_name=name)
     wait_for(
         lambda: [info.number for info in world.fulfillments(gid)[0].tracking] == ["1Z999AA10000000001"],
@@ -296,17 +300,7 @@ def test_a_file_the_hub_cannot_read_is_rejected_alone_and_the_file_beside_it_is_
     """Files collected together are handled in a shared transaction; one the hub cannot read makes it roll
     back, and each file is then handled alone: the bad one answered with a rejecting 997 and kept as an
     exception, the good one applied."""
-    placed = world.place({"TENT-3P": 1})
-    name, gid = placed["name"], placed["id"]
-    world.reaches(name, "accepted")
-    key = world.warehouse_key(name)
-    world.at_warehouse(key)
-    world.ship(key)
-    wait_for(lambda: world.fulfillments(gid), "the fulfillment")
-    shipment = world.shipment_of(name)
-    corrected = replace(
-        shipment, parcels=(replace(shipment.parcels[0], tracking_number="1Z999AA10000000002"),)
-    )
+    name, gid, corrected = fulfilled_with_new_tracking(world, "1Z999AA10000000002")
     # A 945 without its W06 header: the envelope is sound, the set is not.
     broken = world.partner_interchange([("945", "SW", (Segment("N1", ("ST", "Ada")),))], 900003, NOW)
     world.warehouse_writes("945_broken.edi", broken)
